@@ -1,0 +1,24 @@
+"""govstudy: evidence from party-building-led grassroots governance reforms (党建引领基层治理).
+
+>>> import govstudy
+>>> govstudy.load("cases")[["case_id", "county_zh"]]  # doctest: +SKIP
+"""
+
+from govstudy.datasets import list_datasets, load, load_text
+from govstudy.errors import (DataValidationError, DatasetNotFoundError, FileMissingError,
+                             GovstudyError, ReadError)
+from govstudy.io import read_table
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DataValidationError",
+    "DatasetNotFoundError",
+    "FileMissingError",
+    "GovstudyError",
+    "ReadError",
+    "list_datasets",
+    "load",
+    "load_text",
+    "read_table",
+]

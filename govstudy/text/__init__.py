@@ -1,0 +1,1 @@
+"""Chinese report text: sentences, numerals, quantities and measure tags."""
