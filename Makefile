@@ -40,7 +40,7 @@ check-install: env
 	rm -rf build/install-check && mkdir -p build/install-check
 	$(PYTHON) -m venv build/install-check/venv
 	$(BIN)/uv pip install --quiet --python build/install-check/venv/bin/python .
-	cd /tmp && $(CURDIR)/build/install-check/venv/bin/python -c "import govstudy; names = list(govstudy.list_datasets()['name']); [govstudy.load(n) for n in names]; print('check-install: loaded', len(names), 'datasets from', govstudy.__file__)"
+	cd /tmp && $(CURDIR)/build/install-check/venv/bin/python $(CURDIR)/scripts/check_install.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
