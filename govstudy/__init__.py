@@ -4,6 +4,7 @@
 >>> govstudy.load("cases")[["case_id", "county_zh"]]  # doctest: +SKIP
 """
 
+from govstudy.compare import Comparison, compare_cases
 from govstudy.datasets import list_datasets, load, load_text
 from govstudy.errors import (DataValidationError, DatasetNotFoundError, FileMissingError,
                              GovstudyError, ReadError)
@@ -12,6 +13,8 @@ from govstudy.io import read_table
 __version__ = "0.1.0"
 
 __all__ = [
+    "Comparison",
+    "compare_cases",
     "DataValidationError",
     "DatasetNotFoundError",
     "FileMissingError",

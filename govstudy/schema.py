@@ -147,9 +147,8 @@ def check_primary_key(df: pd.DataFrame, key: str | Sequence[str], *, source: str
     dup = df.duplicated(subset=cols, keep=False).to_numpy()
     if dup.any():
         first_dup = _first_bad(df.duplicated(subset=cols, keep="first").to_numpy())
-        keyval = tuple(df[c].iloc[first_dup] for c in cols)
-        twin = next(i for i in np.flatnonzero(dup)
-                    if tuple(df[c].iloc[i] for c in cols) == keyval)
+        keyval = tuple(df[cols].iloc[first_dup].tolist())
+        twin = next(i for i in np.flatnonzero(dup) if tuple(df[cols].iloc[i].tolist()) == keyval)
         raise _fail(f"key {keyval!r} repeats row {twin + 1}", source=source, column=",".join(cols),
                     index=first_dup, rule="primaryKey", lines=lines)
 
