@@ -156,8 +156,8 @@ class Comparison:
             caveats.append("; ".join(why))
         ind["caveats"] = caveats
         ind["comparable"] = ind["caveats"] == ""
-        cols = ["family", "measure", "case_id", "subject", "value", "value_max", "unit", "qualifier", "kind",
-                "comparison", "period", "evidence_type", "comparable", "caveats"]
+        cols = ["indicator_id", "family", "measure", "case_id", "subject", "value", "value_max", "unit", "qualifier",
+                "kind", "comparison", "period", "evidence_type", "comparable", "caveats", "sentence"]
         order = {f: i for i, f in enumerate(pd.unique(self.measures["family"]))}
         ind = ind.assign(_f=ind["family"].map(order))
         key = "start" if "start" in ind.columns else "value"
@@ -188,17 +188,23 @@ class Comparison:
         data.index = [bilingual(zh, en) for _, _, zh, en in mat.index]
         data.columns = [bilingual(names.loc[c, "name_zh"], names.loc[c, "name_en"], "\n") for c in mat.columns]
         if ax is None:
-            _, ax = plt.subplots(figsize=(2.0 + 1.6 * len(self.case_ids), 0.32 * len(data) + 1.5))
+            _, ax = plt.subplots(figsize=(7.0 + 1.3 * len(self.case_ids), 0.34 * len(data) + 1.8))
         sns.heatmap(data, cmap=sns.color_palette(["#f0f0f0", "#b2182b"], as_cmap=True), cbar=False,
                     linewidths=0.5, linecolor="white", ax=ax, vmin=0, vmax=1)
         families = list(mat.index.get_level_values("family"))
-        for i in range(1, len(families)):
-            if families[i] != families[i - 1]:
+        family_zh = self.measures.drop_duplicates("family").set_index("family")["family_zh"]
+        starts = [i for i in range(len(families)) if i == 0 or families[i] != families[i - 1]]
+        for k, i in enumerate(starts):
+            if i:
                 ax.axhline(i, color="black", linewidth=1.2)
+            end = starts[k + 1] if k + 1 < len(starts) else len(families)
+            ax.text(len(mat.columns) + 0.15, (i + end) / 2, bilingual(family_zh.get(families[i], ""), families[i], "\n"),
+                    va="center", ha="left", fontsize=9)
+        ax.xaxis.tick_top()
         ax.set_xlabel("")
-        ax.set_ylabel(bilingual("措施（按类别分组）", "measure (grouped by family)"))
-        ax.set_title(bilingual("案例措施对照", "Measures by case (red = implemented)"))
-        ax.tick_params(axis="x", labelrotation=0)
+        ax.set_ylabel("")
+        ax.set_title(bilingual("案例措施对照", "Measures by case (red = implemented)"), pad=40)
+        ax.tick_params(axis="x", labelrotation=0, length=0)
         return ax
 
 
