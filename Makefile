@@ -20,11 +20,13 @@ $(STAMP): pyproject.toml
 
 env: $(STAMP) fonts
 
-# Chinese labels in figures need a CJK font known to fontconfig (Debian: fonts-noto-cjk).
+# System packages: a CJK font known to fontconfig for Chinese labels in figures and the PDF
+# (fonts-noto-cjk), and Pango for WeasyPrint's PDF rendering. Installed only when missing.
+SYSTEM_PACKAGES := fontconfig fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 fonts:
-	@if ! fc-list :lang=zh family 2>/dev/null | grep -q .; then \
+	@if ! fc-list :lang=zh family 2>/dev/null | grep -q . || ! ldconfig -p | grep -q libpangoft2-1.0; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends fontconfig fonts-noto-cjk >/dev/null; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
 	  rm -rf $$HOME/.cache/matplotlib; \
 	fi
 
