@@ -9,6 +9,8 @@ from govstudy.datasets import list_datasets, load, load_text
 from govstudy.errors import (DataValidationError, DatasetNotFoundError, FileMissingError,
                              GovstudyError, ReadError)
 from govstudy.io import read_table
+from govstudy.panel import Panel
+from govstudy.estimators import att_gt, bacon_decomposition, did_2x2, event_study, twfe
 
 __version__ = "0.1.0"
 
@@ -24,4 +26,10 @@ __all__ = [
     "load",
     "load_text",
     "read_table",
+    "Panel",
+    "did_2x2",
+    "twfe",
+    "event_study",
+    "att_gt",
+    "bacon_decomposition",
 ]

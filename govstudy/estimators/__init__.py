@@ -1,0 +1,17 @@
+"""Policy-evaluation estimators: 2x2 DiD, two-way fixed effects, event studies, staggered adoption.
+
+Every estimator takes a tidy long DataFrame plus column names (or a :class:`govstudy.Panel`)
+and returns a result with ``.estimate``, ``.std_error``, ``.tidy()``, ``.summary()`` and ``.plot()``.
+"""
+
+from govstudy.estimators.bacon import BaconResult, bacon_decomposition
+from govstudy.estimators.did import did_2x2
+from govstudy.estimators.event_study import event_study
+from govstudy.estimators.results import EstimationResult, EventStudyResult
+from govstudy.estimators.staggered import AggregateResult, ATTgtResult, att_gt
+from govstudy.estimators.twfe import CollinearityWarning, twfe
+from govstudy.estimators.vcov import FewTreatedClustersWarning
+
+__all__ = ["did_2x2", "twfe", "event_study", "att_gt", "bacon_decomposition", "EstimationResult",
+           "EventStudyResult", "ATTgtResult", "AggregateResult", "BaconResult", "CollinearityWarning",
+           "FewTreatedClustersWarning"]

@@ -1,0 +1,637 @@
+"""Callaway & Sant'Anna (2021) group-time average treatment effects, and their aggregation.
+
+``att_gt`` estimates ATT(g, t) for every treated cohort g and period t, each from a 2x2
+comparison of cohort g with a control group (never treated, or not yet treated) between t and
+a base period, by doubly robust (``"dr"``, Sant'Anna & Zhao 2020, locally efficient panel
+version), inverse probability weighting (``"ipw"``, normalised) or outcome regression
+(``"reg"``). Each ATT(g, t) carries its influence function (one value per unit); standard errors
+are analytic, ``sqrt(sum_i IF_i^2) / n``, or from a multiplier bootstrap (Mammen weights) with
+uniform sup-t bands. ``ATTgtResult.aggregate()`` forms R ``did``'s ``aggte`` summaries (simple,
+group, calendar, dynamic), including the estimation error of the cohort-share weights.
+
+Why our own code: R ``did``'s Python ports loop over (g, t) and refit everything per pair. Here,
+without covariates every ATT(g, t) and its influence function is a difference of weighted cell
+means, computed for all (g, t) at once with numpy; with covariates the propensity score and the
+outcome-regression projection are cached per (cohort, base period, control set).
+
+Conventions
+-----------
+* ``cohort`` = first treated period; **0 or missing = never treated**. Cohorts treated after the
+  last period (net of anticipation) are treated as never treated; units treated in the first
+  period are dropped (with a warning), as R ``did`` does.
+* ``base_period="varying"``: pre-treatment ATT(g, t) compare t with t-1; post-treatment ones
+  compare t with g-1-anticipation. ``"universal"``: always g-1-anticipation (reported as 0).
+* Unbalanced panels (never balanced silently; a warning says what balancing would drop):
+  ``unbalanced="keep"`` (default) estimates each ATT(g, t) from the units observed in both of its
+  periods (the panel estimator on that pairwise-balanced subsample; with or without covariates);
+  ``"rc"`` treats the two periods as repeated cross-sections and compares cell means of all
+  observations, like R ``did``'s ``allow_unbalanced_panel`` (no covariates yet); ``"drop"`` keeps
+  only the units observed in every period. Influence functions are per unit (summed over a unit's
+  observations), so SEs stay clustered by unit.
+
+Example
+-------
+>>> import govstudy  # doctest: +SKIP
+>>> res = govstudy.att_gt(govstudy.load("mpdta"), y="lemp", unit="countyreal", time="year",
+...                       cohort="first.treat")  # doctest: +SKIP
+>>> round(res.aggregate("simple").estimate, 4)  # doctest: +SKIP
+-0.04
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from govstudy.errors import DataValidationError
+from govstudy.estimators.results import Summary, _table_text, ci_table
+from govstudy.estimators.twfe import _collinear
+from govstudy.panel import Panel, PanelWarning, as_panel
+
+__all__ = ["att_gt", "ATTgtResult", "AggregateResult"]
+
+
+# --------------------------------------------------------------------------- 2x2 estimators (panel)
+def _logit(D, X, w, maxiter=50, tol=1e-10):
+    """Weighted logit by Newton-Raphson; returns fitted probabilities and the inverse Hessian (X'WX)^-1."""
+    beta = np.zeros(X.shape[1])
+    m = np.average(D, weights=w)
+    beta[0] = np.log(m / (1 - m))
+    for _ in range(maxiter):
+        eta = X @ beta
+        p = 1 / (1 + np.exp(-eta))
+        W = w * p * (1 - p)
+        H = X.T @ (X * W[:, None])
+        step = np.linalg.solve(H, X.T @ (w * (D - p)))
+        beta += step
+        if np.max(np.abs(step)) < tol:
+            break
+    p = 1 / (1 + np.exp(-(X @ beta)))
+    W = w * p * (1 - p)
+    return p, np.linalg.inv(X.T @ (X * W[:, None]))
+
+
+def _ols_fit(dy, X, w, mask):
+    Xc, wc = X[mask], w[mask]
+    XtX = Xc.T @ (Xc * wc[:, None])
+    beta = np.linalg.solve(XtX, Xc.T @ (wc * dy[mask]))
+    return beta
+
+
+def _did_panel(dy, D, X, w, method):
+    """One ATT and its influence function (scaled as in DRDID: per subsample unit)."""
+    n = len(dy)
+    if method in ("dr", "reg"):
+        beta = _ols_fit(dy, X, w, D == 0)
+        out = X @ beta
+        wols = w * (1 - D)
+        XpX_inv = np.linalg.inv((X * wols[:, None]).T @ X / n)
+        alr_ols = (wols * (dy - out))[:, None] * X @ XpX_inv
+    if method in ("dr", "ipw"):
+        ps, Hinv = _logit(D, X, w)
+        ps = np.minimum(ps, 1 - 1e-6)
+        trim = np.ones(n, bool)
+        trim[D == 0] = ps[D == 0] < 0.995
+        alr_ps = (w * (D - ps))[:, None] * X @ (Hinv * n)
+        w_t = trim * w * D
+        w_c = trim * w * ps * (1 - D) / (1 - ps)
+    if method == "dr":
+        at, ac = w_t * (dy - out), w_c * (dy - out)
+        eta_t, eta_c = at.mean() / w_t.mean(), ac.mean() / w_c.mean()
+        inf_t = (at - w_t * eta_t - alr_ols @ (w_t[:, None] * X).mean(0)) / w_t.mean()
+        M2 = (w_c * (dy - out - eta_c))[:, None] * X
+        inf_c = (ac - w_c * eta_c + alr_ps @ M2.mean(0) - alr_ols @ (w_c[:, None] * X).mean(0)) / w_c.mean()
+        return eta_t - eta_c, inf_t - inf_c
+    if method == "ipw":
+        at, ac = w_t * dy, w_c * dy
+        eta_t, eta_c = at.mean() / w_t.mean(), ac.mean() / w_c.mean()
+        inf_t = (at - w_t * eta_t) / w_t.mean()
+        M2 = ((w_c * (dy - eta_c))[:, None] * X).mean(0)
+        inf_c = (ac - w_c * eta_c + alr_ps @ M2) / w_c.mean()
+        return eta_t - eta_c, inf_t - inf_c
+    # reg
+    w_t = w * D
+    eta_t = (w_t * dy).mean() / w_t.mean()
+    eta_c = (w_t * out).mean() / w_t.mean()
+    inf_t = w_t * (dy - eta_t) / w_t.mean()
+    inf_c = (w_t * out - w_t * eta_c + alr_ols @ (w_t[:, None] * X).mean(0)) / w_t.mean()
+    return eta_t - eta_c, inf_t - inf_c
+
+
+# --------------------------------------------------------------------------- results
+class AggregateResult:
+    """An aggregation of ATT(g, t) (like R did's ``aggte``): an overall effect plus per-element rows."""
+
+    def __init__(self, kind, overall, overall_se, table, crit, alpha, n, inf_overall, inf_elems, boot):
+        self.kind, self.alpha, self.n = kind, alpha, n
+        self.estimate, self.std_error = float(overall), float(overall_se)
+        self._table = table
+        self.crit = crit
+        self.influence = inf_overall
+        self.element_influence = inf_elems
+        self.bootstrap = boot
+
+    def tidy(self, overall: bool = True) -> pd.DataFrame:
+        """Rows: the overall effect (``term="overall"``) then each element (event time, cohort or period)."""
+        q = stats.norm.ppf(1 - self.alpha / 2)
+        head = ci_table([self.estimate], [self.std_error], None, self.alpha, q)
+        head.insert(0, "term", ["overall"])
+        rows = self._table
+        return pd.concat([head, rows], ignore_index=True) if overall and len(rows) else (
+            head if overall else rows.reset_index(drop=True))
+
+    def summary(self) -> Summary:
+        what = {"simple": "weighted average of all post-treatment ATT(g,t)",
+                "group": "average over cohorts of each cohort's average effect",
+                "calendar": "average over periods of each period's average effect",
+                "dynamic": "average of event-time effects e >= 0"}[self.kind]
+        lines = [f"Aggregated ATT ({self.kind}): {what}", f"Units: {self.n}",
+                 f"Overall: {self.estimate:.4f} (SE {self.std_error:.4f})"]
+        if len(self._table):
+            band = "uniform (sup-t) bands" if self.crit is not None else "pointwise intervals"
+            lines += ["", f"By element ({band}):", _table_text(self._table)]
+        return Summary("\n".join(lines))
+
+    def __repr__(self):
+        return f"<AggregateResult {self.kind}: ATT = {self.estimate:.4f} (SE {self.std_error:.4f})>"
+
+    def _repr_html_(self):
+        t = self.tidy().to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="")
+        return f"<div><strong>Aggregated ATT ({html.escape(self.kind)})</strong>{t}</div>"
+
+    def plot(self, ax=None):
+        import matplotlib.pyplot as plt
+
+        t = self._table
+        if not len(t):
+            raise ValueError("a 'simple' aggregation has a single number; nothing to plot")
+        xcol = {"dynamic": "event_time", "group": "cohort", "calendar": "time"}[self.kind]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        colors = np.where(t[xcol].to_numpy() < 0, "tab:grey", "tab:blue") if self.kind == "dynamic" else "tab:blue"
+        ax.errorbar(t[xcol], t["estimate"], yerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
+                    fmt="none", capsize=3, ecolor=colors)
+        ax.scatter(t[xcol], t["estimate"], c=colors, zorder=3)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xlabel(xcol.replace("_", " "))
+        ax.set_ylabel("ATT")
+        ax.set_title(f"Callaway-Sant'Anna, {self.kind} aggregation")
+        return ax
+
+
+class ATTgtResult:
+    """Group-time average treatment effects with influence functions.
+
+    Attributes: ``groups``, ``times``, ``att``, ``se``, ``influence`` (n_units x n_gt), ``pretest``.
+    The headline ``.estimate`` / ``.std_error`` is the ``"simple"`` aggregation.
+    """
+
+    def __init__(self, groups, times, bases, att, inf, se, crit, alpha, unit_cohort, unit_weight, cluster_codes,
+                 info, notes, boot_args, pretest):
+        self.groups, self.times, self.bases = groups, times, bases
+        self.att, self.influence, self.se = att, inf, se
+        self.crit, self.alpha = crit, alpha
+        self._G, self._w, self._cl = unit_cohort, unit_weight, cluster_codes
+        self.n = len(unit_cohort)
+        self.info, self.notes = info, notes
+        self._boot = boot_args
+        self.pretest = pretest
+
+    # ---- inference helpers
+    def _se_from_inf(self, inf):
+        inf = np.atleast_2d(inf.T).T
+        if self._cl is not None:
+            inf = _cluster_sum(inf, self._cl)
+        return np.sqrt((inf ** 2).sum(0)) / self.n
+
+    def _bands(self, est, inf):
+        """(se, crit) for a set of estimates: analytic (crit None) or bootstrap."""
+        if self._boot is None:
+            return self._se_from_inf(inf), None
+        B, seed = self._boot
+        return _mboot(inf, self._cl, self.n, B, seed, self.alpha)
+
+    @property
+    def estimate(self) -> float:
+        return self.aggregate("simple").estimate
+
+    @property
+    def std_error(self) -> float:
+        return self.aggregate("simple").std_error
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per (cohort, time): cohort, time, event_time, estimate, std_error, ci_low, ci_high, ..."""
+        q = self.crit if self.crit is not None else stats.norm.ppf(1 - self.alpha / 2)
+        t = ci_table(self.att, self.se, None, self.alpha, q)
+        t.insert(0, "term", [f"ATT({g},{tt})" for g, tt in zip(self.groups, self.times)])
+        t.insert(1, "cohort", self.groups)
+        t.insert(2, "time", self.times)
+        t.insert(3, "event_time", self.times - self.groups)
+        t["post"] = self.times >= self.groups
+        return t
+
+    def summary(self) -> Summary:
+        lines = ["Callaway & Sant'Anna (2021) group-time average treatment effects"]
+        lines += [f"{k}: {v}" for k, v in self.info.items()]
+        lines += ["", _table_text(self.tidy().drop(columns=["term"]))]
+        if self.pretest:
+            p = self.pretest
+            lines.append(f"Pre-test of parallel trends (all pre-treatment ATT(g,t) = 0): "
+                         f"chi2({p['df']}) = {p['stat']:.3f}, p = {p['p_value']:.4f}")
+        lines += [f"Note: {n}" for n in self.notes]
+        return Summary("\n".join(lines))
+
+    def __repr__(self):
+        return f"<ATTgtResult: {len(self.att)} ATT(g,t), {self.n} units, {self.info.get('Estimation method')}>"
+
+    def _repr_html_(self):
+        head = "".join(f"<div>{html.escape(f'{k}: {v}')}</div>" for k, v in self.info.items())
+        t = self.tidy().drop(columns=["term"]).to_html(index=False, float_format=lambda v: f"{v:.4f}")
+        return f"<div><strong>ATT(g,t) (Callaway &amp; Sant'Anna)</strong>{head}{t}</div>"
+
+    def plot(self, ax=None):
+        """ATT(g,t) by period, one panel per cohort."""
+        import matplotlib.pyplot as plt
+
+        t = self.tidy()
+        gs = list(dict.fromkeys(t["cohort"]))
+        if ax is None:
+            fig, axes = plt.subplots(len(gs), 1, figsize=(7, 2.2 * len(gs)), sharex=True, squeeze=False)
+            axes = axes[:, 0]
+        else:
+            axes = [ax] * len(gs)
+        for a, g in zip(axes, gs):
+            s = t[t["cohort"] == g]
+            col = np.where(s["post"], "tab:blue", "tab:grey")
+            a.errorbar(s["time"], s["estimate"], yerr=[s["estimate"] - s["ci_low"], s["ci_high"] - s["estimate"]],
+                       fmt="none", ecolor=col, capsize=3)
+            a.scatter(s["time"], s["estimate"], c=col, zorder=3)
+            a.axhline(0, color="black", lw=0.8)
+            a.set_title(f"cohort {g}", fontsize=10)
+        return axes
+
+    # ---- aggregation
+    def aggregate(self, kind: str = "simple", min_e: float = -np.inf, max_e: float = np.inf) -> AggregateResult:
+        """Aggregate ATT(g,t) like R did's ``aggte``: ``"simple"``, ``"group"``, ``"calendar"``, ``"dynamic"``.
+
+        Cohort-share weights are estimated, and their estimation error enters the influence function.
+        ``min_e``/``max_e`` restrict event times (dynamic; ``max_e`` also for simple/group).
+        """
+        if kind not in ("simple", "group", "calendar", "dynamic"):
+            raise ValueError("kind must be 'simple', 'group', 'calendar' or 'dynamic'")
+        g, t, att, inf = self.groups, self.times, self.att, self.influence
+        glist = np.unique(g)
+        ww = self._w
+        pg_g = np.array([np.mean(ww * (self._G == gg)) for gg in glist])
+        pg = pg_g[np.searchsorted(glist, g)]
+        Gmat = None
+
+        def wif(keep):
+            # estimation error of the weights pg[keep] / sum(pg[keep])
+            nonlocal Gmat
+            ind = np.column_stack([ww * (self._G == gg) for gg in g[keep]])  # n x k
+            s = pg[keep].sum()
+            if1 = (ind - pg[keep]) / s
+            if2 = np.outer((ind - pg[keep]).sum(1), pg[keep] / s ** 2)
+            return if1 - if2
+
+        def agg(keep, weights, with_wif=True):
+            keep = np.flatnonzero(keep)
+            wa = weights / weights.sum()
+            est = float(att[keep] @ wa)
+            f = inf[:, keep] @ wa
+            if with_wif:
+                f = f + wif(keep) @ att[keep]
+            return est, f
+
+        rows, infs, labels = [], [], []
+        if kind == "simple":
+            keep = (g <= t) & (t - g <= max_e)
+            est, f = agg(keep, pg[keep])
+            se, _ = self._bands(np.array([est]), f[:, None])
+            return AggregateResult(kind, est, se[0], pd.DataFrame(), None, self.alpha, self.n, f, None, self._boot)
+        if kind == "group":
+            vals, fs = [], []
+            for gg in glist:
+                keep = (g == gg) & (gg <= t) & (t - gg <= max_e)
+                est, f = agg(keep, np.ones(keep.sum()), with_wif=False)
+                vals.append(est)
+                fs.append(f)
+            vals, F = np.array(vals), np.column_stack(fs)
+            wa = pg_g / pg_g.sum()
+            overall = float(vals @ wa)
+            # wif over cohorts
+            ind = np.column_stack([ww * (self._G == gg) for gg in glist])
+            s = pg_g.sum()
+            wf = (ind - pg_g) / s - np.outer((ind - pg_g).sum(1), pg_g / s ** 2)
+            f_all = F @ wa + wf @ vals
+            labels, key = glist, "cohort"
+        elif kind == "dynamic":
+            e = t - g
+            eseq = np.unique(e)
+            eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
+            vals, fs = [], []
+            for ee in eseq:
+                keep = e == ee
+                est, f = agg(keep, pg[keep])
+                vals.append(est)
+                fs.append(f)
+            vals, F = np.array(vals), np.column_stack(fs)
+            post = eseq >= 0
+            if not post.any():
+                raise ValueError("no post-treatment event times to aggregate")
+            overall = float(vals[post].mean())
+            f_all = F[:, post].mean(1)
+            labels, key = eseq, "event_time"
+        else:  # calendar
+            tl = np.unique(t)
+            tl = tl[tl >= glist.min()]
+            vals, fs, lab = [], [], []
+            for tt in tl:
+                keep = (t == tt) & (g <= t)
+                if not keep.any():
+                    continue
+                est, f = agg(keep, pg[keep])
+                vals.append(est)
+                fs.append(f)
+                lab.append(tt)
+            vals, F = np.array(vals), np.column_stack(fs)
+            overall = float(vals.mean())
+            f_all = F.mean(1)
+            labels, key = np.array(lab), "time"
+        se_el, crit = self._bands(vals, F)
+        se_all, _ = self._bands(np.array([overall]), f_all[:, None])
+        q = crit if crit is not None else stats.norm.ppf(1 - self.alpha / 2)
+        tab = ci_table(vals, se_el, None, self.alpha, q)
+        tab.insert(0, key, labels)
+        tab.insert(0, "term", [f"{key}={v}" for v in labels])
+        if kind == "dynamic":
+            tab["post"] = labels >= 0
+        return AggregateResult(kind, overall, se_all[0], tab, crit, self.alpha, self.n, f_all, F, self._boot)
+
+
+def _cluster_sum(inf, codes):
+    out = np.zeros((codes.max() + 1, inf.shape[1]))
+    np.add.at(out, codes, inf)
+    return out
+
+
+def _mboot(inf, cl, n, B, seed, alpha):
+    """Multiplier bootstrap (Mammen weights): SEs by the normalised IQR and a sup-t critical value."""
+    rng = np.random.default_rng(seed)
+    inf = np.atleast_2d(inf.T).T
+    if cl is not None:
+        inf = _cluster_sum(inf, cl)
+    m = inf.shape[0]
+    k = (np.sqrt(5) + 1) / 2
+    p = k / np.sqrt(5)
+    out = np.empty((B, inf.shape[1]))
+    step = max(1, 2_000_000 // max(m, 1))
+    for s in range(0, B, step):
+        b = min(step, B - s)
+        v = np.where(rng.random((b, m)) < p, 1 - k, k)
+        out[s:s + b] = v @ inf / n
+    q75, q25 = np.quantile(out, [0.75, 0.25], axis=0)
+    se = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+    ok = se > np.sqrt(np.finfo(float).eps) * 10
+    if ok.sum() == 0:
+        return se, None
+    tstat = np.max(np.abs(out[:, ok]) / se[ok], axis=1)
+    crit = float(np.quantile(tstat, 1 - alpha))
+    return se, crit
+
+
+# --------------------------------------------------------------------------- main
+def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: str | None = None,
+           cohort: str | None = None, covariates: list[str] | None = None, control: str = "never",
+           method: str = "dr", anticipation: int = 0, base_period: str = "varying", cluster: str | None = None,
+           bootstrap: int | None = None, seed: int | None = None, weights: str | None = None,
+           unbalanced: str = "keep", alpha: float = 0.05) -> ATTgtResult:
+    """Callaway & Sant'Anna (2021) ATT(g, t) with analytic influence-function standard errors.
+
+    Parameters
+    ----------
+    data : long DataFrame (or Panel); y, unit, time, cohort : column names.
+        ``cohort`` is the first treated period, **0 or missing for never-treated units**.
+    covariates : pre-treatment covariates (values at the base period are used).
+    control : ``"never"`` (never-treated units) or ``"notyet"`` (never and not-yet treated).
+    method : ``"dr"`` (doubly robust, default), ``"ipw"`` or ``"reg"``.
+    anticipation : periods of anticipation (default 0).
+    base_period : ``"varying"`` (default) or ``"universal"``.
+    cluster : a unit-level (time-invariant) column; influence functions are summed within clusters.
+    bootstrap : number of multiplier-bootstrap draws (e.g. 999) for SEs and uniform bands;
+        ``None`` (default) uses analytic SEs and pointwise intervals. ``seed`` fixes the draws.
+    weights : unit-level sampling weights (normalised to mean 1).
+    unbalanced : ``"keep"`` (default), ``"rc"`` or ``"drop"``: how an unbalanced panel is used (see the
+        module docstring); each warns, saying what balancing would drop.
+
+    Returns
+    -------
+    ATTgtResult; ``.tidy()`` has ``cohort, time, estimate, std_error, ci_low, ci_high``;
+    ``.aggregate(kind)`` returns simple / group / calendar / dynamic summaries; ``.pretest`` holds
+    the Wald pre-test of parallel trends.
+    """
+    if control not in ("never", "notyet"):
+        raise ValueError("control must be 'never' or 'notyet'")
+    if method not in ("dr", "ipw", "reg"):
+        raise ValueError("method must be 'dr', 'ipw' or 'reg'")
+    if base_period not in ("varying", "universal"):
+        raise ValueError("base_period must be 'varying' or 'universal'")
+    if unbalanced not in ("keep", "drop", "rc"):
+        raise ValueError("unbalanced must be 'keep', 'drop' or 'rc'")
+    covariates = list(covariates or [])
+    p = as_panel(data, unit=unit, time=time, y=y, cohort=cohort, covariates=covariates, weights=weights,
+                 balance="keep")
+    notes: list[str] = []
+    if not p.is_balanced:
+        if unbalanced == "drop":
+            p = p.balanced()
+        else:
+            rep = p.balance_report()
+            if covariates and unbalanced == "rc":
+                raise DataValidationError(
+                    f"unbalanced panel ({rep['incomplete_units']} of {rep['n_units']} units lack some periods) with "
+                    "covariates: the repeated-cross-section path (unbalanced='rc') is implemented without covariates "
+                    "only (not yet with them). Use unbalanced='keep' (units observed in both periods of each "
+                    f"comparison) or 'drop' (drops {rep['incomplete_units']} units, {rep['rows_dropped']} rows).",
+                    column=p.unit, rule="balanced")
+            how = ("each ATT(g,t) uses the units observed in both of its periods" if unbalanced == "keep" else
+                   "each ATT(g,t) compares cell means of all observations at its two periods, as repeated cross-sections")
+            msg = (f"unbalanced panel: {rep['incomplete_units']} of {rep['n_units']} units lack some of the "
+                   f"{rep['n_periods']} periods; no unit is dropped ({how}). unbalanced='drop' would instead drop "
+                   f"{rep['incomplete_units']} units ({rep['rows_dropped']} rows).")
+            warnings.warn(msg, PanelWarning, stacklevel=2)
+            notes.append(f"unbalanced panel: {how}")
+    G = p.unit_cohort.astype(np.int64)
+    tlist = p.periods.copy()
+    # unit weights
+    if p.weight_values is not None:
+        wu = np.full(p.n_units, np.nan)
+        wu[p.unit_codes] = p.weight_values
+        wide_w = p.wide(p.weight_values)
+        if np.nanmax(np.abs(wide_w - wu[:, None])) > 1e-12:
+            raise DataValidationError("weights must be constant within units", column=weights, rule="unit-weights")
+    else:
+        wu = np.ones(p.n_units)
+    # recode late cohorts as never treated; drop units treated in the first period
+    late = G > tlist.max() + anticipation
+    if late.any():
+        notes.append(f"{int(late.sum())} units treated after the last period are treated as never treated")
+        G = np.where(late, 0, G)
+    keep_u = ~((G > 0) & (G <= tlist[0] + anticipation))
+    if (~keep_u).any():
+        warnings.warn(f"dropped {int((~keep_u).sum())} units already treated in the first period "
+                      f"({tlist[0]}{f', with anticipation {anticipation}' if anticipation else ''}): "
+                      "they have no pre-treatment period", PanelWarning, stacklevel=2)
+        notes.append(f"{int((~keep_u).sum())} units treated in the first period dropped")
+    Y = p.wide()
+    Xw = [p.wide(c) for c in covariates]
+    tmask = np.ones(len(tlist), bool)
+    if not (G[keep_u] == 0).any():
+        if control == "never":
+            raise DataValidationError(
+                "control='never' but there are no never-treated units (cohort 0 or missing); use "
+                "control='notyet' (not-yet-treated units as controls)", column=p.cohort_col, rule="never-treated")
+        latest = G[keep_u].max()
+        tmask = tlist < latest - anticipation
+        warnings.warn(f"no never-treated units: cohort {latest} serves only as a not-yet-treated control, and "
+                      f"periods from {latest - anticipation} on are dropped (no comparison units left)",
+                      PanelWarning, stacklevel=2)
+        notes.append(f"no never-treated units: periods >= {latest - anticipation} dropped")
+    Y = Y[keep_u][:, tmask]
+    Xw = [x[keep_u][:, tmask] for x in Xw]
+    G, wu = G[keep_u], wu[keep_u]
+    wu = wu / wu.mean()
+    tlist = tlist[tmask]
+    units_kept = p.units[keep_u]
+    n = len(G)
+    glist = np.unique(G[(G > 0)])
+    if control == "notyet" and not (G == 0).any():
+        glist = glist[glist < G.max()]
+    glist = glist[glist > tlist[0] + anticipation]
+    if len(glist) == 0:
+        raise DataValidationError("no treated cohort with a pre-treatment period", column=p.cohort_col,
+                                  rule="treated-cohorts")
+    sizes = {int(g): int((G == g).sum()) for g in glist}
+    single = [g for g, s in sizes.items() if s == 1]
+    if single:
+        warnings.warn(f"cohort(s) {single} contain a single unit: their ATT(g,t) rest on one unit and the "
+                      "analytic standard errors are unreliable", PanelWarning, stacklevel=2)
+        notes.append(f"single-unit cohort(s): {single}")
+    if covariates:
+        allx = np.column_stack([np.ones(Y.size)] + [x.ravel() for x in Xw])
+        fin = np.all(np.isfinite(allx), axis=1)
+        bad = _collinear(allx[fin] - np.r_[0, allx[fin, 1:].mean(0)], ["(intercept)"] + covariates)
+        if bad:
+            raise DataValidationError(f"collinear covariates: {[(['(intercept)'] + covariates)[j] for j in bad]} "
+                                      "are linear combinations of the other covariates (or constant); drop them",
+                                      column=covariates[bad[0] - 1] if bad[0] > 0 else covariates[0],
+                                      rule="not-collinear")
+    # (g, t) pairs
+    gs, ts, bs, tis = [], [], [], []
+    skipped = []
+    start = 1 if base_period == "varying" else 0
+    for g in glist:
+        pre_idx = np.flatnonzero(tlist + anticipation < g)
+        if not len(pre_idx):
+            continue
+        ub = pre_idx[-1]
+        for ti in range(start, len(tlist)):
+            t = tlist[ti]
+            b = ti - 1 if (base_period == "varying" and t < g - anticipation) else ub
+            gs.append(g), ts.append(t), bs.append(b), tis.append(ti)
+    gs, ts, bs, tis = map(np.array, (gs, ts, bs, tis))
+    J = len(gs)
+    Tm = G[:, None] == gs[None, :]
+    if control == "never":
+        Cm = np.repeat((G == 0)[:, None], J, axis=1)
+    else:
+        lim = np.maximum(ts, tlist[bs]) + anticipation
+        Cm = (G[:, None] == 0) | ((G[:, None] > lim[None, :]) & (G[:, None] != gs[None, :]))
+    Yt, Yb = Y[:, tis], Y[:, bs]
+    att = np.zeros(J)
+    inf = np.zeros((n, J))
+    is_ref = tis == bs
+    ok_pair = np.ones(J, bool)
+    if not covariates:
+        # difference of four weighted cell means; exact for balanced and unbalanced panels
+        def cell(mask, Yc):
+            obs = mask & np.isfinite(Yc)
+            wc = np.where(obs, wu[:, None], 0.0)
+            W = wc.sum(0)
+            mu = np.where(W > 0, (wc * np.nan_to_num(Yc)).sum(0) / np.where(W > 0, W, 1), np.nan)
+            return mu, wc * (np.nan_to_num(Yc) - np.nan_to_num(mu)) / np.where(W > 0, W, 1), W
+        if unbalanced == "keep":  # pairwise: units observed in both periods of each comparison
+            both = np.isfinite(Yt) & np.isfinite(Yb)
+            Tm, Cm = Tm & both, Cm & both
+        mTt, fTt, WTt = cell(Tm, Yt)
+        mTb, fTb, WTb = cell(Tm, Yb)
+        mCt, fCt, WCt = cell(Cm, Yt)
+        mCb, fCb, WCb = cell(Cm, Yb)
+        att = (mTt - mTb) - (mCt - mCb)
+        inf = n * ((fTt - fTb) - (fCt - fCb))
+        ok_pair = (np.minimum(WTt, WTb) > 0) & (np.minimum(WCt, WCb) > 0)
+    else:
+        for j in range(J):
+            if is_ref[j]:
+                continue
+            sub = Tm[:, j] | Cm[:, j]
+            dy = Yt[:, j] - Yb[:, j]
+            X = np.column_stack([np.ones(n)] + [x[:, bs[j]] for x in Xw])
+            sub &= np.isfinite(dy) & np.all(np.isfinite(X), axis=1)
+            D = Tm[sub, j].astype(float)
+            if D.sum() == 0 or (1 - D).sum() == 0:
+                ok_pair[j] = False
+                continue
+            a, f = _did_panel(dy[sub], D, X[sub], wu[sub], method)
+            att[j] = a
+            inf[sub, j] = (n / sub.sum()) * f
+    if not ok_pair.all():
+        bad = [f"({g},{t})" for g, t, o in zip(gs, ts, ok_pair) if not o]
+        raise DataValidationError(f"ATT(g,t) {bad} have no treated or no control observations in their two periods; "
+                                  "check the control group and the panel's coverage", column=p.cohort_col,
+                                  rule="gt-has-data")
+    att[is_ref] = 0.0
+    inf[:, is_ref] = 0.0
+    cl_codes = None
+    if cluster is not None:
+        if cluster not in p.data.columns:
+            raise DataValidationError(f"cluster column {cluster!r} not found", column=cluster, rule="column-exists")
+        cv = p.data[cluster].to_numpy()
+        codes, _ = pd.factorize(cv)
+        per_unit = pd.DataFrame({"u": p.unit_codes, "c": codes}).drop_duplicates()
+        if per_unit["u"].duplicated().any():
+            raise DataValidationError("the cluster variable must be constant within units", column=cluster,
+                                      rule="unit-level-cluster")
+        cu = np.zeros(p.n_units, np.int64)
+        cu[per_unit["u"].to_numpy()] = per_unit["c"].to_numpy()
+        cl_codes = pd.factorize(cu[keep_u])[0]
+    res = ATTgtResult(gs, ts, tlist[bs], att, inf, None, None, alpha, G, wu, cl_codes, {}, notes,
+                      None if bootstrap is None else (int(bootstrap), seed), None)
+    se, crit = res._bands(att, inf)
+    se = np.where(is_ref, np.nan, se) if bootstrap is None else se
+    res.se, res.crit = np.where(is_ref, 0.0, se), crit
+    # pre-test: Wald on pre-treatment ATT(g,t) (excluding reference cells)
+    pre = (ts < gs) & ~is_ref
+    if pre.any():
+        Fp = inf[:, pre]
+        if cl_codes is not None:
+            Fp = _cluster_sum(Fp, cl_codes)
+        V = Fp.T @ Fp / n ** 2
+        stat = float(att[pre] @ np.linalg.pinv(V) @ att[pre])
+        df = int(np.linalg.matrix_rank(V))
+        res.pretest = {"stat": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df))}
+    res.info = {"Outcome": y, "Control group": {"never": "never treated", "notyet": "not yet treated"}[control],
+                "Estimation method": {"dr": "doubly robust", "ipw": "inverse probability weighting",
+                                      "reg": "outcome regression"}[method],
+                "Base period": base_period, "Anticipation": anticipation, "Units": n,
+                "Cohort sizes": sizes,
+                "Standard errors": ("analytic (influence function)" if bootstrap is None
+                                    else f"multiplier bootstrap ({bootstrap} draws), uniform bands")
+                + (f", clustered by {cluster}" if cluster else "")}
+    res.units = units_kept
+    return res

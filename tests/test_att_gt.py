@@ -1,0 +1,181 @@
+"""Callaway & Sant'Anna on mpdta: reference numbers (printed to 4 decimals: abs=5e-5) and csdid cross-checks (1e-6)."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from csdid.att_gt import ATTgt
+
+import govstudy
+from govstudy import DataValidationError, att_gt
+from govstudy.panel import PanelWarning
+
+ATT = [-0.0105, -0.0704, -0.1373, -0.1008, 0.0065, -0.0028, -0.0046, -0.0412, 0.0305, -0.0027, -0.0311, -0.0261]
+SE = [0.0233, 0.0310, 0.0364, 0.0344, 0.0233, 0.0196, 0.0178, 0.0202, 0.0150, 0.0164, 0.0179, 0.0167]
+AGG = {"simple": (-0.0400, 0.0119), "group": (-0.0310, 0.0126), "calendar": (-0.0417, 0.0175),
+       "dynamic": (-0.0772, 0.0208)}
+DYN = [0.0305, -0.0006, -0.0245, -0.0199, -0.0510, -0.1373, -0.1008]
+KW = dict(y="lemp", unit="countyreal", time="year", cohort="first.treat")
+
+
+@pytest.fixture(scope="module")
+def mpdta():
+    return govstudy.load("mpdta")
+
+
+@pytest.fixture(scope="module")
+def res(mpdta):
+    return att_gt(mpdta, **KW)
+
+
+def _csdid(df, method="dr", control="nevertreated", base="varying", xformla=None):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = ATTgt(yname="lemp", tname="year", idname="countyreal", gname="first.treat", data=df,
+                  control_group=control, xformla=xformla)
+        return m.fit(est_method=method, base_period=base, bstrap=False)
+
+
+def test_reference_att_gt(res):
+    t = res.tidy()
+    assert t["cohort"].tolist() == [2004] * 4 + [2006] * 4 + [2007] * 4
+    assert t["time"].tolist() == [2004, 2005, 2006, 2007] * 3
+    np.testing.assert_allclose(t["estimate"], ATT, atol=5e-5)   # 4 printed decimals
+    np.testing.assert_allclose(t["std_error"], SE, atol=5e-5)   # analytic IF SEs, 4 decimals
+    assert {"cohort", "time", "estimate", "std_error", "ci_low", "ci_high"} <= set(t.columns)
+
+
+def test_reference_aggregations(res):
+    for kind, (est, se_boot) in AGG.items():
+        a = res.aggregate(kind)
+        assert a.estimate == pytest.approx(est, abs=5e-5)
+        # the reference SEs are R did's multiplier-bootstrap draws (random): analytic within 15%
+        assert a.std_error == pytest.approx(se_boot, rel=0.15)
+    d = res.aggregate("dynamic").tidy(overall=False)
+    assert d["event_time"].tolist() == [-3, -2, -1, 0, 1, 2, 3]
+    np.testing.assert_allclose(d["estimate"], DYN, atol=5e-5)
+
+
+def test_bootstrap_aggregation_ses_near_reference(mpdta):
+    r = att_gt(mpdta, **KW, bootstrap=999, seed=1)
+    for kind, (_, se_boot) in AGG.items():
+        assert r.aggregate(kind).std_error == pytest.approx(se_boot, rel=0.15)  # both random: 15%
+    np.testing.assert_allclose(r.se, SE, rtol=0.12)
+    r2 = att_gt(mpdta, **KW, bootstrap=999, seed=1)
+    np.testing.assert_array_equal(r.se, r2.se)  # seeded: reproducible
+    assert r.crit > 1.96  # uniform band wider than pointwise
+
+
+@pytest.mark.parametrize("method", ["dr", "ipw", "reg"])
+def test_matches_csdid_with_covariates(mpdta, method):
+    ours = att_gt(mpdta, **KW, covariates=["lpop"], method=method)
+    cs = _csdid(mpdta, method, xformla="lemp~lpop")
+    np.testing.assert_allclose(ours.att, cs.results["att"], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(ours.se, cs.results["se"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("control, cscontrol, base", [("never", "nevertreated", "varying"),
+                                                     ("notyet", "notyettreated", "varying"),
+                                                     ("never", "nevertreated", "universal")])
+def test_matches_csdid_no_covariates(mpdta, control, cscontrol, base):
+    ours = att_gt(mpdta, **KW, control=control, base_period=base)
+    cs = _csdid(mpdta, "dr", cscontrol, base)
+    np.testing.assert_allclose(ours.att, cs.results["att"], rtol=1e-6, atol=1e-9)
+    cse = np.nan_to_num(np.asarray(cs.results["se"], float))
+    np.testing.assert_allclose(ours.se, cse, rtol=1e-6, atol=1e-9)
+
+
+def test_aggregation_ses_match_csdid_analytic(res, mpdta):
+    cs = _csdid(mpdta)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import contextlib, io
+        with contextlib.redirect_stdout(io.StringIO()):
+            for kind in AGG:
+                cs.aggte(typec=kind, bstrap=False)
+                a = cs.atte
+                assert res.aggregate(kind).std_error == pytest.approx(a["overall_se"], rel=1e-6)
+                if kind != "simple":
+                    np.testing.assert_allclose(res.aggregate(kind).tidy(overall=False)["std_error"],
+                                               a["se_egt"], rtol=1e-6)
+
+
+def test_pretest_and_interface(res):
+    assert res.pretest["df"] == 5 and 0 < res.pretest["p_value"] < 1
+    assert "Pre-test" in res.summary()
+    assert "<table" in res._repr_html_() and "<table" in res.aggregate("dynamic")._repr_html_()
+    assert res.aggregate("dynamic").plot() is not None
+    assert res.estimate == pytest.approx(-0.0400, abs=5e-5)
+
+
+def test_unbalanced_panel_paths(mpdta):
+    rng = np.random.default_rng(3)
+    ub = mpdta.drop(index=rng.choice(len(mpdta), 150, replace=False))
+    with pytest.warns(PanelWarning, match=r"unbalanced panel: \d+ of 500 units.*no unit is dropped.*would instead drop"):
+        r = att_gt(ub, **KW)
+    assert r.n == 500 and np.all(np.isfinite(r.att)) and np.all(np.isfinite(r.se)) and np.all(r.se > 0)
+    # "keep": ATT(2006, 2007) from the units observed in 2005 and 2007 (exact, 1e-12)
+    w = ub.pivot(index="countyreal", columns="year", values="lemp")
+    g = ub.groupby("countyreal")["first.treat"].first()
+    dy = (w[2007] - w[2005]).dropna()
+    manual = dy[g[dy.index] == 2006].mean() - dy[g[dy.index] == 0].mean()
+    j = int(np.flatnonzero((r.groups == 2006) & (r.times == 2007))[0])
+    assert r.att[j] == pytest.approx(manual, abs=1e-12)
+    with pytest.warns(PanelWarning):
+        rc = att_gt(ub, **KW, unbalanced="rc")
+    assert np.all(np.isfinite(rc.att)) and np.all(rc.se > 0)
+    with pytest.warns(PanelWarning, match="no unit is dropped"):
+        rx = att_gt(ub, **KW, covariates=["lpop"])
+    assert np.all(np.isfinite(rx.att)) and np.all(np.isfinite(rx.se))
+    with pytest.warns(PanelWarning, match="Dropped them"):
+        rd = att_gt(ub, **KW, unbalanced="drop")
+    assert rd.n < 500 and np.all(np.isfinite(rd.se))
+    with pytest.raises(DataValidationError, match="implemented without covariates only"):
+        att_gt(ub, **KW, covariates=["lpop"], unbalanced="rc")
+
+
+def test_rc_path_equals_panel_estimator_on_balanced_data(mpdta):
+    base = att_gt(mpdta, **KW)
+    df = mpdta.copy()
+    df.loc[0, "lemp"] = np.nan   # formally unbalanced, so the rc path runs; compare on the other cohorts
+    with pytest.warns(PanelWarning):
+        rc = att_gt(df, **KW, unbalanced="rc")
+    cnty = mpdta.loc[0, "countyreal"]
+    g0 = mpdta.loc[0, "first.treat"]
+    other = rc.groups != g0
+    # removing one observation of one unit moves cell means only for that unit's cohort and period 2003
+    assert rc.n == 500 and cnty
+    np.testing.assert_allclose(rc.att[other & (rc.times > 2004)], base.att[other & (base.times > 2004)], atol=1e-12)
+
+
+def test_bad_inputs(mpdta):
+    treated_only = mpdta[mpdta["first.treat"] > 0]
+    with pytest.raises(DataValidationError, match="no never-treated units.*control='notyet'"):
+        att_gt(treated_only, **KW)
+    with pytest.warns(PanelWarning, match="no never-treated units: cohort 2007"):
+        r = att_gt(treated_only, **KW, control="notyet")
+    assert set(r.groups) == {2004, 2006}
+    one = mpdta[(mpdta["first.treat"] != 2006) | (mpdta["countyreal"] == mpdta.loc[mpdta["first.treat"] == 2006,
+                                                                                 "countyreal"].min())]
+    with pytest.warns(PanelWarning, match=r"cohort\(s\) \[2006\] contain a single unit"):
+        att_gt(one, **KW)
+    with pytest.raises(DataValidationError, match=r"collinear covariates: \['lpop2'\]"):
+        att_gt(mpdta.assign(lpop2=2 * mpdta["lpop"]), **KW, covariates=["lpop", "lpop2"])
+    with pytest.raises(DataValidationError, match="every row"):
+        att_gt(mpdta.assign(lemp=np.nan), **KW)
+    with pytest.raises(DataValidationError, match="duplicate unit-period"):
+        att_gt(pd.concat([mpdta, mpdta.iloc[[3]]]), **KW)
+    df = mpdta.copy()
+    df.loc[0, "first.treat"] = 2004
+    with pytest.raises(DataValidationError, match="cohort is not constant"):
+        att_gt(df, **KW)
+
+
+def test_cluster_and_first_period_treated(mpdta):
+    df = mpdta.assign(state=mpdta["countyreal"] // 1000)
+    r = att_gt(df, **KW, cluster="state")
+    assert np.all(r.se > 0) and not np.allclose(r.se, SE, atol=5e-5)
+    early = mpdta.assign(ft=np.where(mpdta["countyreal"] % 7 == 0, 2003, mpdta["first.treat"]))
+    with pytest.warns(PanelWarning, match="already treated in the first period"):
+        att_gt(early, y="lemp", unit="countyreal", time="year", cohort="ft")

@@ -1,0 +1,98 @@
+"""Panel validation: every bad input gets a DataValidationError naming column/row/rule, or a PanelWarning."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from govstudy import DataValidationError, Panel
+from govstudy.panel import PanelWarning, as_panel
+
+
+def frame():
+    return pd.DataFrame({"id": [1, 1, 1, 2, 2, 2, 3, 3, 3], "t": [1, 2, 3] * 3,
+                         "y": np.arange(9.0), "g": [2, 2, 2, 0, 0, 0, 3, 3, 3]})
+
+
+def test_properties_and_derived_treatment():
+    p = Panel(frame(), unit="id", time="t", y="y", cohort="g")
+    assert (p.n_units, p.n_periods, p.n_obs, p.is_balanced) == (3, 3, 9, True)
+    assert list(p.periods) == [1, 2, 3]
+    assert list(p.cohorts) == [2, 3]
+    assert list(p.never_treated) == [2]
+    assert p.treat_values.tolist() == [0, 1, 1, 0, 0, 0, 0, 0, 1]
+    assert p.wide().shape == (3, 3)
+    q = Panel.from_treat(frame().assign(D=p.treat_values), "id", "t", "D", y="y")
+    assert q.unit_cohort.tolist() == [2, 0, 3]
+    assert "balanced" in repr(p)
+
+
+def test_duplicate_unit_period_names_first_duplicate_row():
+    df = frame()
+    df.loc[len(df)] = [2, 3, 1.0, 0]  # duplicates row 6 (id 2, t 3) at row 10
+    with pytest.raises(DataValidationError, match="duplicate unit-period row: unit 2, time 3") as e:
+        Panel(df, "id", "t", "y")
+    assert e.value.row == 10 and e.value.rule == "unique-unit-time"
+
+
+def test_missing_ids_or_time():
+    df = frame().astype({"t": float})
+    df.loc[4, "t"] = np.nan
+    with pytest.raises(DataValidationError, match="missing value") as e:
+        Panel(df, "id", "t", "y")
+    assert e.value.row == 5 and e.value.column == "t"
+    df = frame().astype({"id": float})
+    df.loc[0, "id"] = np.nan
+    with pytest.raises(DataValidationError, match="unit id") as e:
+        Panel(df, "id", "t", "y")
+    assert e.value.row == 1
+
+
+def test_non_integer_time():
+    df = frame().astype({"t": float})
+    df.loc[2, "t"] = 2.5
+    with pytest.raises(DataValidationError, match="integer valued"):
+        Panel(df, "id", "t", "y")
+
+
+def test_all_nan_outcome():
+    with pytest.raises(DataValidationError, match="outcome is missing .NaN. in every row"):
+        Panel(frame().assign(y=np.nan), "id", "t", "y")
+
+
+def test_treatment_switching_off_names_unit():
+    df = frame().assign(D=[0, 1, 0, 0, 0, 0, 0, 0, 1])
+    with pytest.raises(DataValidationError, match="treatment switches off for unit 1 at time 3") as e:
+        Panel(df, "id", "t", "y", treat="D")
+    assert e.value.row == 3
+    Panel(df, "id", "t", "y", treat="D", absorbing=False)  # explicit opt-out works
+
+
+def test_non_binary_treatment_and_inconsistent_cohort():
+    with pytest.raises(DataValidationError, match="0/1"):
+        Panel(frame().assign(D=2), "id", "t", "y", treat="D")
+    df = frame()
+    df.loc[1, "g"] = 3
+    with pytest.raises(DataValidationError, match="cohort is not constant within unit 1"):
+        Panel(df, "id", "t", "y", cohort="g")
+
+
+def test_unbalanced_reports_before_dropping():
+    df = frame().drop(index=[4])  # unit 2 misses t=2
+    with pytest.warns(PanelWarning, match=r"1 of 3 units lack some.*would drop 1 units \(2 rows\)"):
+        p = Panel(df, "id", "t", "y")
+    assert p.n_units == 3 and not p.is_balanced  # nothing dropped
+    with pytest.warns(PanelWarning, match="Dropped them"):
+        q = Panel(df, "id", "t", "y", balance="drop")
+    assert q.n_units == 2 and q.is_balanced
+    with pytest.raises(DataValidationError, match="unbalanced panel"):
+        Panel(df, "id", "t", "y", balance="error")
+    # a missing outcome counts as an unobserved period
+    with pytest.warns(PanelWarning, match="missing outcome"):
+        Panel(frame().assign(y=[np.nan] + [1.0] * 8), "id", "t", "y")
+
+
+def test_missing_column_and_as_panel_passthrough():
+    with pytest.raises(DataValidationError, match="not found"):
+        Panel(frame(), "id", "t", "nope")
+    p = Panel(frame(), "id", "t", "y", cohort="g")
+    assert as_panel(p, y="y") is p
