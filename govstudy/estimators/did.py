@@ -50,7 +50,7 @@ def did_2x2(data: pd.DataFrame, y: str, treated: str, post: str, covariates: lis
     >>> df = pd.DataFrame({"y": [1, 2, 3, 6, 1.1, 2.1, 2.9, 6.1], "g": [0, 0, 1, 1] * 2,
     ...                    "p": [0, 1, 0, 1] * 2})
     >>> round(did_2x2(df, "y", treated="g", post="p").estimate, 2)
-    2.0
+    2.1
     """
     covariates = list(covariates or [])
     if y not in data.columns:
