@@ -11,6 +11,7 @@ from govstudy.errors import (DataValidationError, DatasetNotFoundError, FileMiss
 from govstudy.io import read_table
 from govstudy.panel import Panel
 from govstudy.estimators import att_gt, bacon_decomposition, did_2x2, event_study, twfe
+from govstudy.estimators import randomization_inference, synth, wild_cluster_bootstrap
 
 __version__ = "0.1.0"
 
@@ -32,4 +33,7 @@ __all__ = [
     "event_study",
     "att_gt",
     "bacon_decomposition",
+    "synth",
+    "wild_cluster_bootstrap",
+    "randomization_inference",
 ]

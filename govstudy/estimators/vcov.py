@@ -110,6 +110,7 @@ def warn_few_treated_clusters(cluster: np.ndarray, treated: np.ndarray, cluster_
             f"only {n_treated} treated cluster (by {cluster_name!r}): the cluster-robust (CRV1) standard "
             "error is unreliable with one treated cluster (it is typically far too small). Use inference "
             "designed for few treated clusters instead: a wild cluster bootstrap or randomization "
-            "inference (coming in govstudy; wildboottest works meanwhile).",
+            "inference: govstudy.wild_cluster_bootstrap(result, weights=\"webb\") or "
+            "govstudy.randomization_inference.",
             FewTreatedClustersWarning, stacklevel=stacklevel)
     return n_treated

@@ -1,0 +1,567 @@
+"""Inference with few (treated) clusters: wild cluster bootstrap and randomization inference.
+
+Both take a fitted :func:`govstudy.twfe` or :func:`govstudy.did_2x2` result (which keeps its
+estimation sample and design in ``result.design``) and re-estimate the model many times.
+
+Wild cluster bootstrap (WCR, Cameron, Gelbach & Miller 2008; the "fast and wild" algebra of
+Roodman, MacKinnon, Nielsen & Webb 2019). For ``H0: beta_j = b0``:
+
+1. the restricted model (``y - b0 D`` on the other regressors *and the fixed effects*) gives the
+   fitted values ``yhat_r`` and residuals ``u_r``;
+2. every draw builds ``y* = yhat_r + v_g u_r`` (``v_g`` Rademacher or Webb, one per cluster) and
+   re-estimates the full model *with the fixed effects* on ``y*``, then forms the CRV1 t statistic
+   ``(b*_j - b0) / se*_j``;
+3. the p-value is the share of draws with ``|t*| >= |t|``; the confidence interval collects the
+   ``b0`` not rejected (test inversion, solved by bisection).
+
+Why this re-projects the fixed effects in every draw without a dummy per unit: the regressors
+(``D``, covariates, fixed effects) are the same in every draw, so by Frisch-Waugh-Lovell the
+estimate on ``y*`` with fixed-effect dummies is ``b* = (Z'Z)^{-1} Z' M_FE y*`` with ``Z = M_FE X``
+the demeaned design, and its residuals are ``e* = M y*`` with ``M = M_Z M_FE`` the annihilator of
+``[X, FE]``. Both are linear in ``y*``; ``yhat_r`` lies in the span of ``[X, FE]``, so
+``b*_j - b0 = sum_g v_g a_j' Z_g' u_r,g`` and ``e* = sum_h v_h M (u_r 1[cluster h])``. We compute
+``M (z_j 1[cluster g])`` for every cluster once (one demeaning of an ``n x G`` matrix, where
+``z_j = Z a_j`` and ``a_j`` is row j of ``(Z'Z)^{-1}``), which gives the ``G x G`` matrix mapping
+the draws ``v`` to the cluster scores of ``b*_j``. Each draw then costs ``O(G^2)`` -- identical,
+draw by draw, to re-estimating ``y* ~ X + dummies`` (the test file checks this against
+``wildboottest`` run with the fixed effects as dummies). Bootstrapping *pre-demeaned* data (taking
+``M_FE y`` as the outcome and skipping the projection of ``v_g u_r``) is a different, wrong,
+bootstrap whenever a fixed effect is not nested in the clusters (e.g. period effects).
+Restricted residuals are linear in ``b0`` (``u_r(b0) = u_a - b0 u_b``), so ``t*(b0)`` for any
+``b0`` needs three sums per draw: test inversion is cheap.
+
+Randomization inference permutes the treatment *timing* (each unit's adoption cohort; the 0/1
+treated flag for a 2x2 design) across units, re-estimates the coefficient, and compares. When the
+distinct re-assignments number at most ``B`` they are all enumerated and the p-value is exact.
+
+>>> import numpy as np, pandas as pd
+>>> from govstudy import twfe
+>>> from govstudy.estimators.inference import wild_cluster_bootstrap
+>>> rng = np.random.default_rng(0)
+>>> df = pd.DataFrame({"id": np.repeat(np.arange(20), 6), "t": np.tile(np.arange(6), 20)})
+>>> df["D"] = ((df.id < 5) & (df.t >= 3)).astype(int)
+>>> df["y"] = 0.1 * df.id + rng.normal(0, 1, len(df))
+>>> wb = wild_cluster_bootstrap(twfe(df, "y", "D", "id", "t"), B=999, seed=1)
+>>> bool(0.05 < wb.p_value < 1), wb.n_clusters
+(True, 20)
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from govstudy.errors import DataValidationError
+from govstudy.estimators.demean import demean
+from govstudy.estimators.results import Summary
+
+__all__ = ["wild_cluster_bootstrap", "randomization_inference", "InferenceResult", "FewClustersWarning"]
+
+
+class FewClustersWarning(UserWarning):
+    """Very few clusters: choose bootstrap weights accordingly."""
+
+
+# --------------------------------------------------------------------------- result
+class InferenceResult:
+    """A resampling test of one coefficient: p-value, interval, and the resampled statistics.
+
+    ``tidy()`` gives one row ``term, estimate, std_error, ci_low, ci_high, p_value``; ``std_error`` is
+    the model's CRV1 SE (the bootstrap does not produce an SE); ``ci_*`` are NaN for
+    randomization inference. ``.draws`` holds the bootstrap / permutation statistics.
+    """
+
+    def __init__(self, *, kind, term, estimate, std_error, stat, p_value, ci, draws, n_draws, info, notes,
+                 alpha):
+        self.kind, self.term = kind, term
+        self.estimate, self.std_error, self.statistic = float(estimate), float(std_error), float(stat)
+        self.p_value = float(p_value)
+        self.ci_low, self.ci_high = (float(ci[0]), float(ci[1]))
+        self.draws = draws
+        self.n_draws = int(n_draws)
+        self.info = dict(info)
+        self.notes = list(notes)
+        self.alpha = alpha
+        self.n_clusters = info.get("Clusters")
+
+    def tidy(self) -> pd.DataFrame:
+        return pd.DataFrame({"term": [self.term], "estimate": [self.estimate], "std_error": [self.std_error],
+                             "ci_low": [self.ci_low], "ci_high": [self.ci_high], "p_value": [self.p_value]})
+
+    def _header(self):
+        return [self.kind] + [f"{k}: {v}" for k, v in self.info.items()]
+
+    def summary(self) -> Summary:
+        t = self.tidy().to_string(index=False, float_format=lambda v: f"{v:.4f}")
+        return Summary("\n".join(self._header() + ["", t] + [f"Note: {n}" for n in self.notes]))
+
+    def __repr__(self) -> str:
+        return f"<InferenceResult {self.kind}: {self.term} = {self.estimate:.4f}, p = {self.p_value:.4f}>"
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<div>{html.escape(str(x))}</div>" for x in self._header())
+        table = self.tidy().to_html(index=False, float_format=lambda v: f"{v:.4f}")
+        notes = "".join(f"<div><em>Note:</em> {html.escape(n)}</div>" for n in self.notes)
+        return f"<div><strong>InferenceResult</strong>{head}{table}{notes}</div>"
+
+    def plot(self, ax=None):
+        """Histogram of the resampled statistics with the observed one marked."""
+        import matplotlib.pyplot as plt
+
+        from govstudy.plots import bilingual, use_cjk_font
+
+        use_cjk_font()
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        d = self.draws[np.isfinite(self.draws)]
+        ax.hist(d, bins=min(60, max(10, int(np.sqrt(len(d))))), color="tab:blue", alpha=0.6)
+        ax.axvline(self.statistic, color="black", lw=2, label=bilingual("观测值", "observed"))
+        ax.axvline(-self.statistic, color="black", lw=1, ls=":")
+        ax.set_xlabel(bilingual("重抽样统计量", "resampled statistic"))
+        ax.set_title(f"{self.kind}: p = {self.p_value:.3f}")
+        ax.legend(frameon=False)
+        return ax
+
+
+# --------------------------------------------------------------------------- helpers
+def _design(result):
+    d = getattr(result, "design", None)
+    if d is None:
+        raise TypeError("pass a result of govstudy.twfe or govstudy.did_2x2 (it keeps the estimation sample in "
+                        f"result.design); got {type(result).__name__}")
+    if d.get("weights") is not None:
+        raise NotImplementedError("wild bootstrap / randomization inference for weighted (WLS) models is not "
+                                  "implemented yet")
+    return d
+
+
+def _selected(result, d):
+    """Demeaned design restricted to the coefficients actually estimated (collinear ones dropped)."""
+    names = list(result.coef.index)
+    cols = [d["names"].index(n) for n in names]
+    X = d["X"][:, cols]
+    Z = demean(np.column_stack([d["y"], X]), d["fes"]) if d["fes"] else np.column_stack([d["y"], X])
+    return names, X, Z[:, 0], Z[:, 1:]
+
+
+def _cluster_codes(d, cluster):
+    if cluster is None:
+        cl = d.get("cluster")
+        if cl is None:
+            raise DataValidationError("the model was not fitted with clustered standard errors: refit it with "
+                                      "vcov={'cluster': column} or pass cluster= (an array with one id per "
+                                      "observation of the estimation sample)", rule="needs-clusters")
+    else:
+        cl = np.asarray(cluster)
+        if len(cl) != len(d["y"]):
+            raise DataValidationError(f"cluster has {len(cl)} values, the estimation sample has {len(d['y'])} "
+                                      "observations", rule="cluster-length")
+    codes, uniq = pd.factorize(cl, sort=True)
+    if (codes < 0).any():
+        raise DataValidationError("missing cluster id", column=d.get("cluster_name"), rule="cluster-not-null")
+    return codes, len(uniq)
+
+
+def _group_sum(codes, G, M):
+    """Row sums of M (n x m) within clusters -> G x m."""
+    n = len(codes)
+    S = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(G, n))
+    return np.asarray(S @ M)
+
+
+def _score_maps(Zt, A, z, codes, G, fes, us):
+    """``Q[g, h] = (z 1_g)' M (u 1_h)`` for each ``u`` in ``us``, with ``M`` the annihilator of ``[X, FE]``.
+
+    ``M = I - P_FE - Zt A Zt'`` (``Zt`` is orthogonal to the fixed effects), so
+    ``Q = diag(sum_g z u) - FE - W A U'`` with ``W``, ``U`` the cluster sums of ``Zt * z`` and
+    ``Zt * u``, and ``FE[g, h] = (z 1_g)' P_FE (u 1_h)`` computed from level-by-cluster sums
+    (one or two factors: ``(F'F)^+`` by block elimination) -- O(n + levels x G), no n x G array.
+    With more factors the fixed-effect part is projected column by column (blocks of clusters).
+    """
+    Wz = _group_sum(codes, G, Zt * z[:, None])               # G x k
+    AW = Wz @ A
+    out = []
+    fe_terms = _fe_cross(fes, codes, G, z, us)
+    for u, fe in zip(us, fe_terms):
+        Q = np.diag(_group_sum(codes, G, (z * u)[:, None])[:, 0])
+        Q -= AW @ _group_sum(codes, G, Zt * u[:, None]).T
+        if fe is not None:
+            Q -= fe
+        out.append(Q)
+    return out
+
+
+def _fe_cross(fes, codes, G, z, us):
+    """``[(z 1_g)' P_FE (u 1_h)]_{g,h}`` for each u (None without fixed effects)."""
+    if not fes:
+        return [None] * len(us)
+    fcodes = [np.unique(f, return_inverse=True)[1].ravel() for f in fes]
+    nlev = [int(f.max()) + 1 for f in fcodes]
+    n = len(z)
+
+    def lev_by_cl(f, L, w):               # L x G sums of w by (level, cluster)
+        return np.asarray(sp.csr_matrix((w, (f, codes)), shape=(L, G)).todense())
+
+    if len(fcodes) == 1:
+        f, L = fcodes[0], nlev[0]
+        cnt = np.bincount(f, minlength=L).astype(float)
+        Sz = lev_by_cl(f, L, z) / cnt[:, None]
+        return [Sz.T @ lev_by_cl(f, L, u) for u in us]
+    if len(fcodes) == 2 and min(nlev) <= 5000:
+        ia, ib = (0, 1) if nlev[0] >= nlev[1] else (1, 0)
+        a, b, na, nb = fcodes[ia], fcodes[ib], nlev[ia], nlev[ib]
+        wa = np.bincount(a, minlength=na).astype(float)
+        wb = np.bincount(b, minlength=nb).astype(float)
+        C = sp.csr_matrix((np.ones(n), (a, b)), shape=(na, nb))
+        S = np.diag(wb) - (C.T @ sp.diags(1.0 / wa) @ C).toarray()
+        S = (S + S.T) / 2
+        ev, evec = np.linalg.eigh(S)
+        cut = ev.max() * 1e-11 * nb
+        Sinv = (evec * np.where(ev > cut, 1.0 / np.where(ev > cut, ev, 1.0), 0.0)) @ evec.T
+
+        def solve(ra, rb):  # (F'F)^+ [ra; rb] by block elimination (Schur complement on the small factor)
+            xb = Sinv @ (rb - C.T @ (ra / wa[:, None]))
+            xa = (ra - C @ xb) / wa[:, None]
+            return xa, xb
+
+        xa, xb = solve(lev_by_cl(a, na, z), lev_by_cl(b, nb, z))
+        return [xa.T @ lev_by_cl(a, na, u) + xb.T @ lev_by_cl(b, nb, u) for u in us]
+    # general: project z 1_g on the fixed effects explicitly, a block of clusters at a time
+    outs = [np.empty((G, G)) for _ in us]
+    block = max(1, int(4e6 // max(n, 1)))
+    for s in range(0, G, block):
+        gs = np.arange(s, min(G, s + block))
+        Zg = np.where(codes[:, None] == gs[None, :], z[:, None], 0.0)
+        Pz = Zg - demean(Zg, fes)
+        for o, u in zip(outs, us):
+            o[gs, :] = _group_sum(codes, G, Pz * u[:, None]).T
+    return outs
+
+
+def _draw_weights(kind, G, B, rng):
+    if kind == "rademacher" and 2 ** G <= B:
+        v = np.array(list(itertools.product([-1.0, 1.0], repeat=G))).T
+        return v, True
+    if kind == "rademacher":
+        return rng.choice(np.array([-1.0, 1.0]), size=(G, B)), False
+    if kind == "webb":
+        vals = np.sqrt(np.array([3, 2, 1, 1, 2, 3]) / 2) * np.array([-1, -1, -1, 1, 1, 1])
+        return rng.choice(vals, size=(G, B)), False
+    raise ValueError(f"weights must be 'rademacher' or 'webb', got {kind!r}")
+
+
+# --------------------------------------------------------------------------- wild cluster bootstrap
+def wild_cluster_bootstrap(result, param: str | None = None, B: int = 9999, weights: str = "rademacher",
+                           impose_null: bool = True, seed: int | None = None, cluster=None, alpha: float = 0.05,
+                           null: float = 0.0) -> InferenceResult:
+    """Wild cluster bootstrap (WCR by default) p-value and test-inversion CI for one coefficient.
+
+    Parameters
+    ----------
+    result : a :func:`govstudy.twfe` or :func:`govstudy.did_2x2` result (clustered, or pass ``cluster``).
+    param : coefficient to test (default: the headline, e.g. the treatment).
+    B : bootstrap draws. With Rademacher weights and ``2**G <= B`` all ``2**G`` sign vectors are
+        enumerated instead (deterministic).
+    weights : ``"rademacher"`` or ``"webb"`` (six-point; recommended below 12 clusters, where Rademacher
+        has too few distinct draws -- a warning says so).
+    impose_null : WCR (True, recommended) or WCU (False).
+    seed : random seed.  null : the tested value ``b0`` (default 0).
+
+    Returns
+    -------
+    InferenceResult with ``p_value``, ``ci_low``/``ci_high`` (``1 - alpha``), ``statistic`` (CRV1 t with
+    fixest's small-sample factor) and ``draws`` (bootstrap t statistics under the null).
+
+    Example
+    -------
+    >>> import govstudy
+    >>> df = govstudy.load("organ_donations")
+    >>> df["D"] = ((df.State == "California") & (df.Quarter_Num > 3)).astype(int)
+    >>> import warnings; warnings.simplefilter("ignore")
+    >>> r = govstudy.twfe(df, "Rate", "D", "State", "Quarter_Num")
+    >>> wb = wild_cluster_bootstrap(r, B=999, weights="webb", seed=1)
+    >>> wb.p_value > 0.05   # one treated state: the CRV1 p-value is ~0.004, the bootstrap's is not small
+    True
+    """
+    d = _design(result)
+    names, X, yt, Zt = _selected(result, d)
+    param = param or result.headline
+    if param not in names:
+        raise ValueError(f"param {param!r} is not an estimated coefficient; choose one of {names}")
+    j = names.index(param)
+    codes, G = _cluster_codes(d, cluster)
+    cname = d.get("cluster_name") or "cluster"
+    if G < 2:
+        raise DataValidationError(f"the wild cluster bootstrap needs at least two clusters; found {G} "
+                                  f"(clustered by {cname!r})", column=d.get("cluster_name"), rule="two-clusters")
+    notes = []
+    if G < 12 and weights == "rademacher":
+        msg = (f"only {G} clusters: Rademacher weights give at most 2^{G} = {2 ** G} distinct bootstrap samples; "
+               "Webb's six-point weights are recommended below 12 clusters (weights='webb')")
+        warnings.warn(msg, FewClustersWarning, stacklevel=2)
+        notes.append(msg)
+    n, k = Zt.shape
+    A = np.linalg.inv(Zt.T @ Zt)
+    beta = A @ (Zt.T @ yt)
+    bj = float(beta[j])
+    zj = Zt @ A[j]                                           # b_j = z_j' y
+    uhat = yt - Zt @ beta
+    df_k = d.get("df_k", k)
+    ssc = G / (G - 1) * (n - 1) / (n - df_k)
+    se = math.sqrt(ssc * float(np.sum(_group_sum(codes, G, (zj * uhat)[:, None]) ** 2)))
+
+    if impose_null:
+        others = [i for i in range(k) if i != j]
+        Xo = Zt[:, others]
+        R = np.column_stack([yt, Zt[:, j]])
+        if others:
+            R = R - Xo @ np.linalg.lstsq(Xo, R, rcond=None)[0]
+        ua, ub = R[:, 0], R[:, 1]                               # u_r(b0) = ua - b0 * ub
+    else:
+        ua, ub = uhat, np.zeros(n)
+    # numerator: b*_j - center = c' v ; cluster scores of b*_j: Q v
+    ca = _group_sum(codes, G, (zj * ua)[:, None])[:, 0]
+    cb = _group_sum(codes, G, (zj * ub)[:, None])[:, 0]
+    Qa, Qb = _score_maps(Zt, A, zj, codes, G, d["fes"], [ua, ub])
+
+    rng = np.random.default_rng(seed)
+    v, enumerated = _draw_weights(weights, G, B, rng)
+    Bn = v.shape[1]
+    Na, Nb = ca @ v, cb @ v
+    QaV, QbV = Qa @ v, Qb @ v
+    saa = np.einsum("gb,gb->b", QaV, QaV)
+    sab = np.einsum("gb,gb->b", QaV, QbV)
+    sbb = np.einsum("gb,gb->b", QbV, QbV)
+    del QaV, QbV
+
+    def tboot(b0):
+        num = Na - b0 * Nb if impose_null else Na
+        den = saa - 2 * b0 * sab + b0 * b0 * sbb if impose_null else saa
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return num / np.sqrt(ssc * np.maximum(den, 0.0))
+
+    def pval(b0):
+        t = (bj - b0) / se
+        tb = tboot(b0)
+        return float(np.mean(np.abs(tb) >= abs(t) * (1 - 1e-10))), t, tb
+
+    p, t0, draws = pval(null)
+    # confidence interval by test inversion
+    if impose_null:
+        lo = _invert(lambda b0: pval(b0)[0], bj, -se, alpha)
+        hi = _invert(lambda b0: pval(b0)[0], bj, se, alpha)
+    else:
+        q = float(np.quantile(np.abs(draws[np.isfinite(draws)]), 1 - alpha))
+        lo, hi = bj - q * se, bj + q * se
+    info = {"Bootstrap": "WCR (null imposed)" if impose_null else "WCU (null not imposed)",
+            "Weights": weights, "Draws": f"{Bn}" + (" (all 2^G sign vectors enumerated)" if enumerated else ""),
+            "Clusters": G, "Cluster variable": cname, "Fixed effects": ", ".join(d["fe_names"]) or "none",
+            "Tested": f"{param} = {null:g}; CRV1 t = {t0:.4f}"}
+    if not enumerated and seed is None:
+        notes.append("no seed given: the p-value varies from run to run by Monte-Carlo error")
+    return InferenceResult(kind="Wild cluster bootstrap", term=param, estimate=bj, std_error=se, stat=t0,
+                           p_value=p, ci=(lo, hi), draws=draws, n_draws=Bn, info=info, notes=notes, alpha=alpha)
+
+
+def _invert(pfun, center, step, alpha, tol=1e-7, max_expand=60):
+    """Outermost-from-centre crossing of p(b0) = alpha along direction sign(step), by bisection."""
+    if not np.isfinite(step) or step == 0:
+        return np.nan
+    inside = center
+    out = center + step
+    k = 0
+    while pfun(out) > alpha:
+        inside = out
+        step *= 2
+        out = center + step
+        k += 1
+        if k > max_expand:
+            return np.inf * np.sign(step)
+    scale = abs(step)
+    while abs(out - inside) > tol * scale:
+        mid = 0.5 * (inside + out)
+        if pfun(mid) > alpha:
+            inside = mid
+        else:
+            out = mid
+    return 0.5 * (inside + out)
+
+
+# --------------------------------------------------------------------------- randomization inference
+def _multiset_perms(labels: np.ndarray, limit: int):
+    """All distinct rearrangements of ``labels`` (a list of arrays), or None if more than ``limit``."""
+    vals, counts = np.unique(labels, return_counts=True)
+    n = len(labels)
+    total = math.factorial(n)
+    for c in counts:
+        total //= math.factorial(c)
+    if total > limit:
+        return None, total
+    out = []
+
+    def rec(pos_left, k, cur):
+        if k == len(vals) - 1:
+            cur = cur.copy()
+            cur[list(pos_left)] = vals[k]
+            out.append(cur)
+            return
+        for combo in itertools.combinations(pos_left, counts[k]):
+            nxt = cur.copy()
+            nxt[list(combo)] = vals[k]
+            rest = [p for p in pos_left if p not in set(combo)]
+            rec(rest, k + 1, nxt)
+
+    rec(list(range(n)), 0, np.empty(n, dtype=labels.dtype))
+    return np.array(out), total
+
+
+def randomization_inference(result, B: int = 9999, seed: int | None = None, stat: str = "coef",
+                            unit: str | None = None, max_enumerate: int | None = None) -> InferenceResult:
+    """Randomization (permutation) inference: re-assign treatment timing across units and re-estimate.
+
+    For a :func:`govstudy.twfe` result each unit's adoption cohort (first treated period; never
+    treated stays a "cohort") is permuted across units, the treatment is rebuilt as
+    ``1[time >= cohort]`` and the model is re-estimated with the same fixed effects and covariates.
+    For :func:`govstudy.did_2x2` the unit-level treated flag is permuted (``unit=`` names the unit
+    column). The statistic is the coefficient (``stat="coef"``) or its CRV1 t statistic
+    (``stat="t"``, clustered as the model). Two-sided p-value: share of re-assignments with
+    ``|stat| >= |observed|``. When the distinct re-assignments number at most ``B`` (or
+    ``max_enumerate``) they are all enumerated and the p-value is exact; otherwise ``B`` random
+    permutations plus the observed one are used, ``p = (1 + #{|stat_b| >= |obs|}) / (B + 1)``.
+
+    Example
+    -------
+    >>> import numpy as np, pandas as pd
+    >>> from govstudy import twfe
+    >>> df = pd.DataFrame({"id": np.repeat(np.arange(6), 2), "t": np.tile([0, 1], 6)})
+    >>> df["D"] = ((df.id == 0) & (df.t == 1)).astype(int)
+    >>> df["y"] = df.id * 0.5 + df.t + 3.0 * df.D
+    >>> ri = randomization_inference(twfe(df, "y", "D", "id", "t", vcov="iid"))
+    >>> ri.p_value, ri.n_draws      # only the treated unit jumps: p = 1/6, exactly
+    (0.16666666666666666, 6)
+    """
+    if stat not in ("coef", "t"):
+        raise ValueError("stat must be 'coef' or 't'")
+    d = _design(result)
+    names, X, yt, Zt = _selected(result, d)
+    term = result.headline
+    j = names.index(term)
+    n = len(yt)
+    if d["estimator"] == "twfe":
+        ucodes = d["unit"]
+        nu = int(ucodes.max()) + 1
+        cohort_u = np.zeros(nu, np.int64)
+        cohort_u[ucodes] = d["cohort"]
+        labels = cohort_u
+
+        def build(assign):  # assign: P x nu cohorts -> n x P treatment columns
+            c = assign[:, ucodes].T
+            return ((c > 0) & (d["time"][:, None] >= c)).astype(float)
+    else:
+        data, mask = d["data"], d["mask"]
+        if unit is None:
+            unit = d.get("cluster_name")
+        if unit is None or unit not in data.columns:
+            raise DataValidationError("randomization inference on a 2x2 DiD needs unit= (the column whose units "
+                                      "are re-assigned to treatment)", column=unit, rule="needs-unit")
+        ucodes, _ = pd.factorize(data.loc[mask, unit], sort=True)
+        nu = int(ucodes.max()) + 1
+        tr = pd.to_numeric(data.loc[mask, d["treated"]]).to_numpy(float)
+        first = np.zeros(nu)
+        first[ucodes] = tr
+        if np.any(first[ucodes] != tr):
+            bad = int(np.flatnonzero(first[ucodes] != tr)[0])
+            raise DataValidationError(f"{d['treated']!r} varies within unit {data.loc[mask, unit].iloc[bad]!r}: "
+                                      "randomization inference permutes a unit-level treatment",
+                                      column=d["treated"], rule="unit-level-treatment")
+        labels = first.astype(np.int64)
+        post = pd.to_numeric(data.loc[mask, d["post"]]).to_numpy(float)
+
+        def build(assign):
+            return assign[:, ucodes].T * post[:, None]
+    if len(np.unique(labels)) < 2:
+        raise DataValidationError("every unit has the same treatment timing: nothing to permute",
+                                  rule="varying-treatment")
+    limit = max_enumerate if max_enumerate is not None else B
+    perms, total = _multiset_perms(labels, limit)
+    exact = perms is not None
+    if not exact:
+        rng = np.random.default_rng(seed)
+        perms = np.array([rng.permutation(labels) for _ in range(B)])
+
+    # everything except the re-assigned treatment is fixed: partial it out once (FWL)
+    if d["estimator"] == "twfe":
+        others = [i for i in range(len(names)) if i != j]
+        W = Zt[:, others]
+        fes = d["fes"]
+        extra = None
+    else:  # did_2x2: the re-assigned 'treated' main effect moves with the interaction
+        ti = names.index(d["treated"]) if d["treated"] in names else None
+        others = [i for i in range(len(names)) if i not in (j, ti)]
+        W = Zt[:, others]
+        fes = []
+        extra = ti
+    Wq = np.linalg.qr(W)[0] if W.shape[1] else np.zeros((n, 0))
+
+    def resid(M):
+        M = demean(M, fes) if fes else M
+        return M - Wq @ (Wq.T @ M)
+
+    yr = resid(yt[:, None])[:, 0]
+    codes, G = (None, None)
+    if stat == "t":
+        codes, G = _cluster_codes(d, None) if d.get("cluster") is not None else (ucodes, nu)
+        if G < 2:
+            raise DataValidationError("stat='t' needs at least two clusters", rule="two-clusters")
+
+    def stats_for(assign):
+        Dm = build(assign)
+        Dr = resid(Dm)
+        if extra is None:
+            dd = np.einsum("np,np->p", Dr, Dr)
+            b = (Dr.T @ yr) / dd
+            if stat == "coef":
+                return b
+            e = yr[:, None] - Dr * b
+            s = _group_sum(codes, G, Dr * e)
+            return b / np.sqrt(np.sum(s ** 2, axis=0) / dd ** 2)
+        # two re-assigned columns (treated main effect, interaction): 2x2 normal equations per permutation
+        Tm = resid(assign[:, ucodes].T.astype(float))
+        a11, a12, a22 = (np.einsum("np,np->p", Tm, Tm), np.einsum("np,np->p", Tm, Dr),
+                         np.einsum("np,np->p", Dr, Dr))
+        r1, r2 = Tm.T @ yr, Dr.T @ yr
+        det = a11 * a22 - a12 ** 2
+        b = (a11 * r2 - a12 * r1) / det
+        if stat == "coef":
+            return b
+        b1 = (a22 * r1 - a12 * r2) / det
+        e = yr[:, None] - Tm * b1 - Dr * b
+        # influence of the interaction coefficient: (a11 * Dr - a12 * Tm) / det
+        inf = (a11 * Dr - a12 * Tm) / det
+        s = _group_sum(codes, G, inf * e)
+        return b / np.sqrt(np.sum(s ** 2, axis=0))
+
+    obs_assign = labels[None, :]
+    obs = float(stats_for(obs_assign)[0])
+    P = len(perms)
+    block = max(1, int(4e6 // max(n, 1)))
+    draws = np.concatenate([stats_for(perms[s:s + block]) for s in range(0, P, block)])
+    tol = 1e-9 * max(abs(obs), 1e-300)
+    hits = np.abs(draws) >= abs(obs) - tol
+    p = float(hits.mean()) if exact else float((1 + hits.sum()) / (P + 1))
+    info = {"Permuted": "adoption cohort across units" if d["estimator"] == "twfe" else "treated flag across units",
+            "Statistic": "coefficient" if stat == "coef" else "CRV1 t statistic",
+            "Re-assignments": (f"all {P} distinct re-assignments enumerated (exact p-value)" if exact
+                               else f"{P} random permutations of {total:,} possible (seed {seed})"),
+            "Units": nu}
+    se = float(result.std_error)
+    return InferenceResult(kind="Randomization inference", term=term, estimate=float(result.estimate),
+                           std_error=se, stat=obs, p_value=p, ci=(np.nan, np.nan), draws=draws, n_draws=P,
+                           info=info, notes=[], alpha=result.alpha)
+
