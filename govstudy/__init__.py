@@ -12,6 +12,8 @@ from govstudy.io import read_table
 from govstudy.panel import Panel
 from govstudy.estimators import att_gt, bacon_decomposition, did_2x2, event_study, twfe
 from govstudy.estimators import randomization_inference, synth, wild_cluster_bootstrap
+from govstudy.simulate import Design, simulate_panel
+from govstudy.power import power
 
 __version__ = "0.1.0"
 
@@ -36,4 +38,7 @@ __all__ = [
     "synth",
     "wild_cluster_bootstrap",
     "randomization_inference",
+    "Design",
+    "simulate_panel",
+    "power",
 ]

@@ -1,0 +1,316 @@
+"""Simulation-based power and minimum detectable effects (MDE) for community x month designs.
+
+``power(design, ...)`` simulates ``n_sims`` panels per design (:func:`govstudy.simulate_panel`),
+estimates the effect of the outcome's measure in each, and reports how often a two-sided test at
+level ``alpha`` rejects "no effect" (the power), with Monte-Carlo standard errors, plus the MDE.
+
+What is estimated and tested (the "lean path", for speed)
+---------------------------------------------------------
+The simulator's arrays are used directly (no DataFrame, no re-validation), and:
+
+* ``estimator="att_gt"`` (default): Callaway & Sant'Anna's ATT(g, t) with never-treated controls,
+  no covariates, varying base period, no anticipation, aggregated with ``"simple"`` weights -- the
+  number ``govstudy.att_gt(...).aggregate("simple").estimate`` returns -- with its analytic
+  influence-function SE (including the estimated-weights term; clustered by county when
+  ``cluster="county"``). Test: ``|estimate / SE| > z_{1 - alpha/2}`` (normal).
+* ``estimator="twfe"``: ``y ~ treated | community + month``, CRV1 clustered by community (or county)
+  with fixest's small-sample factor -- ``govstudy.twfe(...)``; test: ``|t| > t_{G-1, 1 - alpha/2}``.
+
+Both equal the public estimators on the same panel to rounding (``tests/test_power.py`` checks it).
+
+The MDE is the effect detected with probability ``target_power`` (0.8): ``(z_{1-alpha/2} +
+z_{target}) x SD`` of the estimates across simulations (the usual normal approximation, with the
+SD measured rather than assumed); ``mde_rel`` divides it by the mean untreated outcome of the
+treated post-treatment cells. Monte-Carlo SEs: ``sqrt(p (1 - p) / n_sims)`` for power,
+``MDE / sqrt(2 (n_sims - 1))`` for the MDE.
+
+Seeds: ``numpy.random.SeedSequence(seed).spawn(n_sims)`` gives simulation k its own seed, the same
+in every grid cell (common random numbers: curves are smooth), so results do not depend on
+``n_jobs``.
+
+>>> from govstudy.simulate import Design
+>>> res = power(Design(n_counties=1, communities_per_county=30, n_months=24), n_sims=40, n_jobs=1,
+...             progress=False)
+>>> row = res.table.iloc[0]
+>>> float(row.effect), bool(0 < row.power < 1), round(float(row.mde_rel), 2)   # -20% is too small for 30
+(-0.2, True, 0.36)
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from govstudy.simulate import _FAMILY_OF, OUTCOMES, Design, DesignError, _simulate_arrays
+
+__all__ = ["power", "PowerResult"]
+
+
+# ---------------------------------------------------------------------------------------- lean estimators
+def _att_gt_simple(Y: np.ndarray, G: np.ndarray, cluster: np.ndarray | None = None) -> tuple[float, float]:
+    """att_gt(control="never", base_period="varying").aggregate("simple"): (estimate, analytic SE).
+
+    Y: n x T outcome (balanced), G: cohort per unit as 1-based month index (0 = never treated).
+    """
+    n, T = Y.shape
+    C = G == 0
+    nC = C.sum()
+    glist = np.unique(G[(G > 1) & (G <= T)])
+    atts, infs, pgs, inds = [], [], [], []
+    for g in glist:
+        Tg = G == g
+        ng = Tg.sum()
+        dY = Y[:, g - 1:] - Y[:, [g - 2]]          # months g..T minus month g-1 (0-based columns)
+        mT = dY[Tg].mean(0)
+        mC = dY[C].mean(0)
+        att = mT - mC
+        inf = np.zeros_like(dY)
+        inf[Tg] = (dY[Tg] - mT) * (n / ng)
+        inf[C] = -(dY[C] - mC) * (n / nC)
+        k = dY.shape[1]
+        atts.append(att)
+        infs.append(inf)
+        pgs.append(np.full(k, ng / n))
+        inds.append(np.repeat(Tg[:, None].astype(float), k, axis=1))
+    att = np.concatenate(atts)
+    inf = np.concatenate(infs, axis=1)
+    pg = np.concatenate(pgs)
+    ind = np.concatenate(inds, axis=1)
+    s = pg.sum()
+    wa = pg / s
+    est = float(att @ wa)
+    wif = (ind - pg) / s - np.outer((ind - pg).sum(1), pg / s ** 2)
+    f = inf @ wa + wif @ att
+    if cluster is not None:
+        f = np.bincount(cluster, weights=f)
+    return est, float(np.sqrt((f ** 2).sum()) / n)
+
+
+def _twfe_crv1(Y: np.ndarray, G: np.ndarray, cluster: np.ndarray | None = None) -> tuple[float, float, int]:
+    """Balanced-panel TWFE of Y on 1[t >= G] with unit and month FE; CRV1 (fixest ssc). (est, se, df)."""
+    n, T = Y.shape
+    t = np.arange(1, T + 1)
+    D = ((G[:, None] > 0) & (t[None, :] >= G[:, None])).astype(float)
+
+    def dm(A):
+        return A - A.mean(1, keepdims=True) - A.mean(0, keepdims=True) + A.mean()
+    Yd, Dd = dm(Y), dm(D)
+    sxx = (Dd * Dd).sum()
+    b = (Dd * Yd).sum() / sxx
+    e = Yd - b * Dd
+    sc = (Dd * e).sum(1)  # per unit score
+    N = n * T
+    if cluster is not None:
+        sc = np.bincount(cluster, weights=sc)
+    Gc = len(sc)
+    # fixest K: slope + month FE (T - 1) + 1 for the unit FE, nested in the cluster (by unit or county)
+    df_k = T + 1
+    adj = Gc / (Gc - 1) * (N - 1) / (N - df_k)
+    V = adj * (sc ** 2).sum() / sxx ** 2
+    return float(b), float(np.sqrt(V)), Gc - 1
+
+
+# ---------------------------------------------------------------------------------------- one simulation
+def _one(design: Design, outcome: str, estimator: str, cluster: str, alpha: float, seed) -> tuple:
+    st, out = _simulate_arrays(design, seed, families=(_FAMILY_OF[outcome],))
+    Y, mu, eff = out[outcome]
+    Y = Y.astype(float)
+    G = st["cohorts"][OUTCOMES[outcome][0]]
+    cl = st["county"] if cluster == "county" else None
+    T = design.n_months
+    t = np.arange(1, T + 1)
+    post = (G[:, None] > 0) & (t[None, :] >= G[:, None])
+    truth = float(eff[post].mean())
+    y0 = float((mu - eff)[post].mean())
+    if estimator == "att_gt":
+        est, se = _att_gt_simple(Y, G, cl)
+        crit = stats.norm.ppf(1 - alpha / 2)
+    else:
+        est, se, df = _twfe_crv1(Y, G, cl)
+        crit = stats.t.ppf(1 - alpha / 2, df)
+    return est, se, truth, y0, crit
+
+
+def _chunk(args):
+    design, outcome, estimator, cluster, alpha, seeds = args
+    return np.array([_one(design, outcome, estimator, cluster, alpha, s) for s in seeds])
+
+
+# ---------------------------------------------------------------------------------------- results
+class PowerResult:
+    """Power and MDE per design (and effect): ``.table`` (also ``.tidy()``) and ``.plot()``.
+
+    Columns: the design fields varied, ``effect`` (the design's effect parameter), ``n_sims``,
+    ``power`` and ``power_mcse``, ``mean_estimate``, ``mean_truth`` (true ATT of the same cells),
+    ``bias``, ``sd_estimate``, ``mean_se``, ``coverage`` (of the (1 - alpha) interval), ``mde`` and
+    ``mde_mcse`` (outcome units), ``mde_rel`` and ``mde_rel_mcse`` (share of the untreated mean), ``y0_mean``.
+    """
+
+    def __init__(self, table: pd.DataFrame, outcome: str, estimator: str, alpha: float, target_power: float,
+                 draws: dict):
+        self.table, self.outcome, self.estimator = table, outcome, estimator
+        self.alpha, self.target_power = alpha, target_power
+        self.draws = draws
+
+    def tidy(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def __repr__(self):
+        return (f"<PowerResult (SIMULATED): {self.outcome}, {self.estimator}, {len(self.table)} design(s), "
+                f"{int(self.table['n_sims'].iloc[0])} simulations each>")
+
+    def _repr_html_(self):
+        return self.table.to_html(index=False, float_format=lambda v: f"{v:.3f}")
+
+    def plot(self, x: str = "n_communities", hue: str | None = None, ax=None, target: bool = True):
+        """Power (with 95% Monte-Carlo intervals) against ``x``, one line per ``hue``; titled as simulated."""
+        import matplotlib.pyplot as plt
+
+        from govstudy.plots import simulated_title
+
+        t = self.table
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        groups = [(None, t)] if hue is None else list(t.groupby(hue, sort=True))
+        for key, s in groups:
+            s = s.sort_values(x)
+            lab = None if key is None else f"{hue} = {key}"
+            ax.errorbar(s[x], s["power"], yerr=1.96 * s["power_mcse"], marker="o", capsize=3, label=lab)
+        if target:
+            ax.axhline(self.target_power, color="grey", ls="--", lw=0.8)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel(x.replace("_", " "))
+        ax.set_ylabel(f"power (alpha = {self.alpha})")
+        ax.set_title(simulated_title(f"Power: {self.outcome}, {self.estimator}"), fontsize=10)
+        if hue is not None:
+            ax.legend(frameon=False, fontsize=8)
+        return ax
+
+
+# ---------------------------------------------------------------------------------------- main
+def _apply(design: Design, key: str, value, outcome: str) -> Design:
+    if key == "n_months":
+        return design.with_months(int(value))
+    if key == "share_treated":
+        return design.replace(share_treated={OUTCOMES[outcome][0]: float(value)})
+    if key in ("effects", "baseline") or key not in {f for f in design.__dataclass_fields__}:
+        raise DesignError(key, "cannot be varied in a power grid (use a Design field, 'share_treated' as a "
+                          "number for the outcome's measure, or the effect= argument)")
+    return design.replace(**{key: value})
+
+
+def power(design: Design | dict | None = None, estimator: str = "att_gt", effect=None, n_sims: int = 1000,
+          alpha: float = 0.05, seed: int = 0, n_jobs: int | None = None, grid: dict | None = None,
+          outcome: str = "certificates", cluster: str = "community", target_power: float = 0.8,
+          progress: bool = True) -> PowerResult:
+    """Power and minimum detectable effect by simulation (SIMULATED DATA; see the module docstring).
+
+    Parameters
+    ----------
+    design : :class:`govstudy.simulate.Design` (or dict of fields; None = calibrated default).
+    estimator : ``"att_gt"`` (Callaway-Sant'Anna, simple aggregation) or ``"twfe"``.
+    effect : the effect parameter of ``outcome`` (e.g. -0.20 = -20% for certificates), or a list of them
+        (a power curve); None keeps the design's.
+    n_sims : simulations per design and effect.  alpha : test level (two-sided).
+    seed : root seed; simulation k uses ``SeedSequence(seed).spawn(n_sims)[k]`` in every cell.
+    n_jobs : worker processes; None = all cores when the work is long (over ~10 s serially), else 1
+        (in this process).
+        Results are identical whatever ``n_jobs``.
+    grid : ``{field: [values]}`` over Design fields, crossed; ``"n_months"`` rescales the roll-out
+        months proportionally (:meth:`Design.with_months`); ``"share_treated"`` as a number sets the
+        share for the outcome's measure.
+    outcome : one of :data:`govstudy.simulate.OUTCOMES`.
+    cluster : ``"community"`` or ``"county"`` (treated counties few? cluster by county).
+    target_power : the power at which the MDE is reported (0.8).
+    progress : show a tqdm progress bar.
+
+    Returns
+    -------
+    :class:`PowerResult`.
+    """
+    from tqdm.auto import tqdm
+
+    if estimator not in ("att_gt", "twfe"):
+        raise ValueError(f"estimator must be 'att_gt' or 'twfe', got {estimator!r}")
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}; outcomes are {list(OUTCOMES)}")
+    if cluster not in ("community", "county"):
+        raise ValueError("cluster must be 'community' or 'county'")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    if not isinstance(n_sims, (int, np.integer)) or n_sims < 2:
+        raise ValueError(f"n_sims must be an integer >= 2, got {n_sims!r}")
+    if design is None:
+        design = Design()
+    elif isinstance(design, dict):
+        design = Design().replace(**design)
+    eff_key = "events" if outcome == "participants" else outcome
+    effects = [design.effects[eff_key]] if effect is None else list(np.atleast_1d(effect))
+    grid = dict(grid or {})
+    keys = list(grid)
+    cells = []
+    for combo in itertools.product(*[list(grid[k]) for k in keys]):
+        d = design
+        for k, v in zip(keys, combo):
+            d = _apply(d, k, v, outcome)
+        for e in effects:
+            de = d.replace(effects={eff_key: float(e)}).validate()
+            m = OUTCOMES[outcome][0]
+            blocks = de.n_counties if de.assignment == "county" else de.communities_per_county
+            if round(de.share_treated[m] * blocks) < 1:
+                raise DesignError("share_treated", f"share_treated[{m!r}] = {de.share_treated[m]} treats no "
+                                  f"{'county' if de.assignment == 'county' else 'community'}: nothing to detect")
+            if cluster == "county" and de.n_counties < 2:
+                raise DesignError("n_counties", "clustering by county needs at least 2 counties")
+            cells.append((dict(zip(keys, combo)), float(e), de))
+    seeds = np.random.SeedSequence(seed).spawn(n_sims)
+    work = sum(c[2].n_communities * c[2].n_months for c in cells) * n_sims
+    if n_jobs is None:
+        # processes pay off only for long runs (~10 s of serial work: ~0.2 microseconds per community-month)
+        n_jobs = (os.cpu_count() or 1) if work > 50_000_000 else 1
+    n_jobs = max(1, int(n_jobs))
+    n_chunks = max(1, min(n_sims, 4 * n_jobs))
+    bounds = np.linspace(0, n_sims, n_chunks + 1).astype(int)
+    tasks = [(ci, (c[2], outcome, estimator, cluster, alpha, seeds[a:b]))
+             for ci, c in enumerate(cells) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    results: dict[int, list] = {ci: [] for ci in range(len(cells))}
+    bar = tqdm(total=len(cells) * n_sims, desc="power simulations", disable=not progress)
+    if n_jobs == 1:
+        for ci, args in tasks:
+            results[ci].append(_chunk(args))
+            bar.update(len(args[-1]))
+    else:
+        with ProcessPoolExecutor(max_workers=n_jobs) as ex:
+            for (ci, args), res in zip(tasks, ex.map(_chunk, [a for _, a in tasks])):
+                results[ci].append(res)
+                bar.update(len(args[-1]))
+    bar.close()
+    zq = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(target_power)
+    rows, draws = [], {}
+    for ci, (vals, e, d) in enumerate(cells):
+        a = np.concatenate(results[ci])
+        est, se, tru, y0, crit = a.T
+        rej = np.abs(est / se) > crit
+        p = rej.mean()
+        sd = est.std(ddof=1)
+        mde = zq * sd
+        y0m = y0.mean()
+        row = {"n_counties": d.n_counties, "communities_per_county": d.communities_per_county,
+               "n_communities": d.n_communities, "n_months": d.n_months,
+               "share_treated": d.share_treated[OUTCOMES[outcome][0]], **{k: v for k, v in vals.items()
+                                                                         if k not in ("n_months", "share_treated")},
+               "effect": e, "n_sims": n_sims, "power": p, "power_mcse": np.sqrt(p * (1 - p) / n_sims),
+               "mean_estimate": est.mean(), "mean_truth": tru.mean(), "bias": (est - tru).mean(),
+               "bias_mcse": (est - tru).std(ddof=1) / np.sqrt(n_sims), "sd_estimate": sd, "mean_se": se.mean(),
+               "coverage": np.mean(np.abs(est - tru) <= crit * se), "mde": mde,
+               "mde_mcse": mde / np.sqrt(2 * (n_sims - 1)), "mde_rel": mde / abs(y0m),
+               "mde_rel_mcse": mde / abs(y0m) / np.sqrt(2 * (n_sims - 1)), "y0_mean": y0m}
+        rows.append(row)
+        draws[ci] = pd.DataFrame({"estimate": est, "std_error": se, "truth": tru})
+    table = pd.DataFrame(rows)
+    return PowerResult(table, outcome, estimator, alpha, target_power, draws)
