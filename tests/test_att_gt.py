@@ -131,8 +131,10 @@ def test_unbalanced_panel_paths(mpdta):
     with pytest.warns(PanelWarning, match="Dropped them"):
         rd = att_gt(ub, **KW, unbalanced="drop")
     assert rd.n < 500 and np.all(np.isfinite(rd.se))
-    with pytest.raises(DataValidationError, match="implemented without covariates only"):
-        att_gt(ub, **KW, covariates=["lpop"], unbalanced="rc")
+    # the repeated-cross-section path now takes covariates (validated against csdid below)
+    with pytest.warns(PanelWarning, match="as repeated cross-sections"):
+        rcx = att_gt(ub, **KW, covariates=["lpop"], unbalanced="rc")
+    assert rcx.n == 500 and np.all(np.isfinite(rcx.att)) and np.all(rcx.se > 0)
 
 
 def test_rc_path_equals_panel_estimator_on_balanced_data(mpdta):
@@ -179,3 +181,75 @@ def test_cluster_and_first_period_treated(mpdta):
     early = mpdta.assign(ft=np.where(mpdta["countyreal"] % 7 == 0, 2003, mpdta["first.treat"]))
     with pytest.warns(PanelWarning, match="already treated in the first period"):
         att_gt(early, y="lemp", unit="countyreal", time="year", cohort="ft")
+
+
+# ---------------------------------------------------------------------------- repeated cross-sections (rc)
+def _csdid_rc(df, method, idname, control="nevertreated", base="varying", xformla=None, panel=False,
+              unbalanced=False):
+    import contextlib, io
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        m = ATTgt(yname="lemp", tname="year", idname=idname, gname="first.treat", data=df, control_group=control,
+                  xformla=xformla, panel=panel, allow_unbalanced_panel=unbalanced)
+        return m.fit(est_method=method, base_period=base, bstrap=False)
+
+
+@pytest.fixture(scope="module")
+def mpdta_x(mpdta):
+    # a time-varying covariate, so that "each observation's own-period covariate" is actually exercised
+    x = mpdta["lpop"] + np.random.default_rng(7).normal(scale=0.5, size=len(mpdta))
+    return mpdta.reset_index(drop=True).assign(xtv=x.to_numpy(), obs_id=np.arange(1, len(mpdta) + 1))
+
+
+def _assert_same(ours, cs):
+    # the definitions coincide (DRDID's RC estimators, n/n_obs scaling, IF summed within unit):
+    # estimates and analytic SEs to rel 1e-6 (observed: <= 1e-11)
+    np.testing.assert_allclose(ours.att, np.asarray(cs.results["att"], float), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(ours.se, np.nan_to_num(np.asarray(cs.results["se"], float)), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["dr", "ipw", "reg"])
+@pytest.mark.parametrize("covariates", [None, ["lpop"], ["lpop", "xtv"]])
+@pytest.mark.parametrize("control, cscontrol", [("never", "nevertreated"), ("notyet", "notyettreated")])
+def test_rc_matches_csdid_repeated_cross_sections(mpdta_x, method, covariates, control, cscontrol):
+    """The balanced mpdta panel as repeated cross-sections: every row its own unit (obs_id), so our rc path
+    (per-observation influence functions) meets csdid's panel=False (R did's panel=FALSE)."""
+    with pytest.warns(PanelWarning, match="as repeated cross-sections"):
+        ours = att_gt(mpdta_x, y="lemp", unit="obs_id", time="year", cohort="first.treat", covariates=covariates,
+                      method=method, control=control, unbalanced="rc")
+    assert ours.n == len(mpdta_x)
+    cs = _csdid_rc(mpdta_x, method, "obs_id", cscontrol,
+                   xformla=None if covariates is None else "lemp~" + "+".join(covariates))
+    _assert_same(ours, cs)
+
+
+@pytest.mark.parametrize("method", ["dr", "ipw", "reg"])
+def test_rc_universal_base_matches_csdid(mpdta_x, method):
+    with pytest.warns(PanelWarning):
+        ours = att_gt(mpdta_x, y="lemp", unit="obs_id", time="year", cohort="first.treat", covariates=["xtv"],
+                      method=method, base_period="universal", unbalanced="rc")
+    _assert_same(ours, _csdid_rc(mpdta_x, method, "obs_id", base="universal", xformla="lemp~xtv"))
+
+
+@pytest.mark.parametrize("method", ["dr", "ipw", "reg"])
+@pytest.mark.parametrize("covariates", [None, ["lpop", "xtv"]])
+def test_rc_unbalanced_panel_matches_csdid(mpdta_x, method, covariates):
+    """A genuinely unbalanced panel (real unit ids): influence functions per observation, scaled by
+    n_units / n_obs of each 2x2 and summed within unit, as csdid's allow_unbalanced_panel=True (R did's)."""
+    ub = mpdta_x.drop(index=np.random.default_rng(3).choice(len(mpdta_x), 150, replace=False))
+    with pytest.warns(PanelWarning, match="as repeated cross-sections"):
+        ours = att_gt(ub, **KW, covariates=covariates, method=method, unbalanced="rc")
+    cs = _csdid_rc(ub, method, "countyreal", panel=True, unbalanced=True,
+                   xformla=None if covariates is None else "lemp~" + "+".join(covariates))
+    _assert_same(ours, cs)
+    assert ours.n == ub["countyreal"].nunique()
+
+
+def test_rc_singular_cell_design_is_a_clear_error(mpdta_x):
+    # a covariate that is constant within the treated cohort at its base period: its outcome regression
+    # (dr) is singular there -> a DataValidationError naming the cell, not a LinAlgError
+    df = mpdta_x.copy()
+    df.loc[df["first.treat"] == 2004, "xtv"] = 1.0
+    df = df.drop(index=df.index[(df["countyreal"] == df["countyreal"].iloc[0]) & (df["year"] == 2005)])
+    with pytest.warns(PanelWarning), pytest.raises(DataValidationError, match=r"ATT\(g,t\) \(2004,\d+\).*singular"):
+        att_gt(df, **KW, covariates=["xtv"], unbalanced="rc")

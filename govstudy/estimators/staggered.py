@@ -9,10 +9,14 @@ are analytic, ``sqrt(sum_i IF_i^2) / n``, or from a multiplier bootstrap (Mammen
 uniform sup-t bands. ``ATTgtResult.aggregate()`` forms R ``did``'s ``aggte`` summaries (simple,
 group, calendar, dynamic), including the estimation error of the cohort-share weights.
 
-Why our own code: R ``did``'s Python ports loop over (g, t) and refit everything per pair. Here,
-without covariates every ATT(g, t) and its influence function is a difference of weighted cell
-means, computed for all (g, t) at once with numpy; with covariates the propensity score and the
-outcome-regression projection are cached per (cohort, base period, control set).
+Why our own code: R ``did``'s Python ports build a data frame per (g, t) and refit everything through
+pandas/statsmodels. Here each ATT(g, t) is computed from columns of the wide outcome array: without
+covariates as a difference of weighted (cell) means, with covariates by the 2x2 estimators below on
+plain numpy arrays. Cells are computed one at a time (with covariates, in blocks of up to 8 periods
+that share the propensity score and regression design), so besides the wide outcome (and covariate)
+arrays only n-vectors (n x 8 blocks) are temporary; the one large allocation is the n_units x n_(g,t)
+influence-function matrix that aggregation and inference need (its SEs and the pre-test use
+column sums and the J x J cross-product, never a copy of it).
 
 Conventions
 -----------
@@ -24,10 +28,22 @@ Conventions
 * Unbalanced panels (never balanced silently; a warning says what balancing would drop):
   ``unbalanced="keep"`` (default) estimates each ATT(g, t) from the units observed in both of its
   periods (the panel estimator on that pairwise-balanced subsample; with or without covariates);
-  ``"rc"`` treats the two periods as repeated cross-sections and compares cell means of all
-  observations, like R ``did``'s ``allow_unbalanced_panel`` (no covariates yet); ``"drop"`` keeps
-  only the units observed in every period. Influence functions are per unit (summed over a unit's
-  observations), so SEs stay clustered by unit.
+  ``"rc"`` treats the two periods as repeated cross-sections, like R ``did``'s
+  ``allow_unbalanced_panel``: every observation of a treated or control unit at either period enters,
+  covariates are each observation's own values, and the 2x2 is estimated by Sant'Anna & Zhao's
+  repeated-cross-section estimators (R ``DRDID``'s ``drdid_rc`` -- locally efficient DR --,
+  ``std_ipw_did_rc``, ``reg_did_rc``; without covariates all three are the difference of four cell
+  means); ``"drop"`` keeps only the units observed in every period. Influence functions are per unit
+  (the per-observation ones, scaled by n_units / n_obs of the 2x2, summed over a unit's observations),
+  so SEs stay clustered by unit. A balanced panel always uses the panel estimator. Data that really
+  are repeated cross-sections: give every row its own ``unit`` id and pass ``unbalanced="rc"``
+  (the ``panel=False`` mode of R did; estimates and SEs equal csdid's, tested).
+* The DR repeated-cross-section influence function takes the estimation effect of the pre-period
+  control regression with a minus sign (the ATT depends on it through -tau_pre), as csdid does.
+  R ``DRDID``'s ``drdid_rc`` source adds the pre- and post-period terms (``inf.treat.or``,
+  ``inf.cont.or``); the two agree exactly without covariates, and with covariates the SEs that
+  formula gives differ from ours by at most 0.23% on mpdta (computed here, not run in R). Point
+  estimates are unaffected.
 
 Example
 -------
@@ -82,44 +98,212 @@ def _ols_fit(dy, X, w, mask):
     return beta
 
 
-def _did_panel(dy, D, X, w, method):
-    """One ATT and its influence function (scaled as in DRDID: per subsample unit)."""
-    n = len(dy)
+def _did_panel(DY, D, X, w, method):
+    """ATTs and influence functions (scaled as in DRDID: per subsample unit) of the panel 2x2 estimators.
+
+    ``DY`` is an (n, m) matrix of outcome changes sharing one treated/control sample, design X and weights
+    (e.g. the post-treatment periods of one cohort against its base period): the propensity score and the
+    control-regression design are fitted once, the m outcome regressions in one solve. Returns (m,) ATTs
+    and an (n, m) influence-function matrix; a 1-D ``dy`` gives a scalar and a vector.
+    """
+    one = DY.ndim == 1
+    DY = DY[:, None] if one else DY
+    n = len(D)
     if method in ("dr", "reg"):
-        beta = _ols_fit(dy, X, w, D == 0)
-        out = X @ beta
         wols = w * (1 - D)
-        XpX_inv = np.linalg.inv((X * wols[:, None]).T @ X / n)
-        alr_ols = (wols * (dy - out))[:, None] * X @ XpX_inv
+        XtX = X.T @ (X * wols[:, None])
+        beta = np.linalg.solve(XtX, X.T @ (wols[:, None] * DY))
+        OUT = X @ beta
+        XpX_inv = np.linalg.inv(XtX / n)
+        E = wols[:, None] * (DY - OUT)          # alr_ols of column c is E[:, c, None] * (X @ XpX_inv)
+
+        def alr_ols_at(v):                      # alr_ols @ v for every column
+            return E * (X @ (XpX_inv @ v))[:, None]
     if method in ("dr", "ipw"):
         ps, Hinv = _logit(D, X, w)
         ps = np.minimum(ps, 1 - 1e-6)
-        trim = np.ones(n, bool)
-        trim[D == 0] = ps[D == 0] < 0.995
-        alr_ps = (w * (D - ps))[:, None] * X @ (Hinv * n)
+        trim = np.where(D == 0, ps < 0.995, True)
+        alr_ps = ((w * (D - ps))[:, None] * X) @ (Hinv * n)
         w_t = trim * w * D
         w_c = trim * w * ps * (1 - D) / (1 - ps)
+        mt, mc = w_t.mean(), w_c.mean()
     if method == "dr":
-        at, ac = w_t * (dy - out), w_c * (dy - out)
-        eta_t, eta_c = at.mean() / w_t.mean(), ac.mean() / w_c.mean()
-        inf_t = (at - w_t * eta_t - alr_ols @ (w_t[:, None] * X).mean(0)) / w_t.mean()
-        M2 = (w_c * (dy - out - eta_c))[:, None] * X
-        inf_c = (ac - w_c * eta_c + alr_ps @ M2.mean(0) - alr_ols @ (w_c[:, None] * X).mean(0)) / w_c.mean()
-        return eta_t - eta_c, inf_t - inf_c
+        R = DY - OUT
+        at, ac = w_t[:, None] * R, w_c[:, None] * R
+        eta_t, eta_c = at.mean(0) / mt, ac.mean(0) / mc
+        inf_t = (at - w_t[:, None] * eta_t - alr_ols_at((w_t[:, None] * X).mean(0))) / mt
+        M2 = X.T @ (w_c[:, None] * (R - eta_c)) / n
+        inf_c = (ac - w_c[:, None] * eta_c + alr_ps @ M2 - alr_ols_at((w_c[:, None] * X).mean(0))) / mc
+    elif method == "ipw":
+        at, ac = w_t[:, None] * DY, w_c[:, None] * DY
+        eta_t, eta_c = at.mean(0) / mt, ac.mean(0) / mc
+        inf_t = (at - w_t[:, None] * eta_t) / mt
+        M2 = X.T @ (w_c[:, None] * (DY - eta_c)) / n
+        inf_c = (ac - w_c[:, None] * eta_c + alr_ps @ M2) / mc
+    else:  # reg
+        w_t = w * D
+        mt = w_t.mean()
+        eta_t = (w_t[:, None] * DY).mean(0) / mt
+        eta_c = (w_t[:, None] * OUT).mean(0) / mt
+        inf_t = w_t[:, None] * (DY - eta_t) / mt
+        inf_c = (w_t[:, None] * (OUT - eta_c) + alr_ols_at((w_t[:, None] * X).mean(0))) / mt
+    att, inf = eta_t - eta_c, inf_t - inf_c
+    return (float(att[0]), inf[:, 0]) if one else (att, inf)
+
+
+# --------------------------------------------------------------------------- 2x2 estimators (repeated cross-sections)
+def _lead(wk, v):
+    """Weighted mean E[wk v] / E[wk] and its influence function (no estimation effect of nuisances)."""
+    m = wk.mean()
+    est = (wk * v).mean() / m
+    return est, wk * (v - est) / m
+
+
+def _ols_alr(y, X, w, mask):
+    """OLS of y on X over ``mask`` (weights w): fitted values for every row and the asymptotic linear
+    representation of the coefficients (n x k, scaled per row of the whole 2x2 sample)."""
+    n = len(y)
+    beta = _ols_fit(y, X, w, mask)
+    fit = X @ beta
+    ww = w * mask
+    XpX = (X * ww[:, None]).T @ X / n
+    if np.linalg.matrix_rank(XpX) < X.shape[1]:
+        raise np.linalg.LinAlgError("singular outcome-regression design")
+    return fit, ((ww * (y - fit))[:, None] * X) @ np.linalg.inv(XpX)
+
+
+def _did_rc(y, post, D, X, w, method):
+    """One ATT from repeated cross-sections (two periods) and its per-observation influence function.
+
+    The estimators of Sant'Anna & Zhao (2020) for repeated cross-sections, as in R ``DRDID``
+    (``drdid_rc``: locally efficient doubly robust; ``std_ipw_did_rc``: normalised IPW; ``reg_did_rc``:
+    outcome regression), derived here from the estimating equations: y observed at the post (post=1)
+    or base (post=0) period; D = treated-cohort indicator; X with an intercept column. The influence
+    function is scaled per observation of this 2x2 sample (mean zero, SE = sqrt(sum IF^2) / n_obs).
+    The propensity score is trimmed as in the panel estimators (controls with p >= 0.995 get weight 0).
+    """
+    n = len(y)
+    w = w / w.mean()
+    c0, c1 = (D == 0) & (post == 0), (D == 0) & (post == 1)
+    t0, t1 = (D == 1) & (post == 0), (D == 1) & (post == 1)
+    if method in ("dr", "ipw"):
+        ps, Hinv = _logit(D, X, w)
+        ps = np.minimum(ps, 1 - 1e-6)
+        trim = np.where(D == 0, ps < 0.995, True)
+        alr_ps = ((w * (D - ps))[:, None] * X) @ (Hinv * n)
+        odds = trim * w * ps * (1 - D) / (1 - ps)
+        w_c0, w_c1 = odds * (1 - post), odds * post
+        w_t0, w_t1 = trim * w * D * (1 - post), trim * w * D * post
+    if method in ("dr", "reg"):
+        out_c0, alr_c0 = _ols_alr(y, X, w, c0)
+        out_c1, alr_c1 = _ols_alr(y, X, w, c1)
+
     if method == "ipw":
-        at, ac = w_t * dy, w_c * dy
-        eta_t, eta_c = at.mean() / w_t.mean(), ac.mean() / w_c.mean()
-        inf_t = (at - w_t * eta_t) / w_t.mean()
-        M2 = ((w_c * (dy - eta_c))[:, None] * X).mean(0)
-        inf_c = (ac - w_c * eta_c + alr_ps @ M2) / w_c.mean()
-        return eta_t - eta_c, inf_t - inf_c
-    # reg
-    w_t = w * D
-    eta_t = (w_t * dy).mean() / w_t.mean()
-    eta_c = (w_t * out).mean() / w_t.mean()
-    inf_t = w_t * (dy - eta_t) / w_t.mean()
-    inf_c = (w_t * out - w_t * eta_c + alr_ols @ (w_t[:, None] * X).mean(0)) / w_t.mean()
-    return eta_t - eta_c, inf_t - inf_c
+        a_t1, f_t1 = _lead(w_t1, y)
+        a_t0, f_t0 = _lead(w_t0, y)
+        a_c1, f_c1 = _lead(w_c1, y)
+        a_c0, f_c0 = _lead(w_c0, y)
+        M2 = ((w_c1 * (y - a_c1))[:, None] * X).mean(0) / w_c1.mean() \
+            - ((w_c0 * (y - a_c0))[:, None] * X).mean(0) / w_c0.mean()
+        return (a_t1 - a_t0) - (a_c1 - a_c0), (f_t1 - f_t0) - (f_c1 - f_c0 + alr_ps @ M2)
+
+    if method == "reg":
+        w_d = w * D
+        a_t1, f_t1 = _lead(w_d * post, y)
+        a_t0, f_t0 = _lead(w_d * (1 - post), y)
+        a_c, f_c = _lead(w_d, out_c1 - out_c0)
+        M1 = (w_d[:, None] * X).mean(0) / w_d.mean()
+        return (a_t1 - a_t0) - a_c, (f_t1 - f_t0) - (f_c + (alr_c1 - alr_c0) @ M1)
+
+    # dr (locally efficient): control outcome regressions by period, treated ones for the efficiency terms
+    out_t0, alr_t0 = _ols_alr(y, X, w, t0)
+    out_t1, alr_t1 = _ols_alr(y, X, w, t1)
+    r = y - np.where(post == 1, out_c1, out_c0)
+    w_d = w_t0 + w_t1
+    a_t1, f_t1 = _lead(w_t1, r)
+    a_t0, f_t0 = _lead(w_t0, r)
+    a_c1, f_c1 = _lead(w_c1, r)
+    a_c0, f_c0 = _lead(w_c0, r)
+    d1, d0 = out_t1 - out_c1, out_t0 - out_c0
+    a_d1, f_d1 = _lead(w_d, d1)
+    a_dt1, f_dt1 = _lead(w_t1, d1)
+    a_d0, f_d0 = _lead(w_d, d0)
+    a_dt0, f_dt0 = _lead(w_t0, d0)
+    att = (a_t1 - a_t0) - (a_c1 - a_c0) + (a_d1 - a_dt1) - (a_d0 - a_dt0)
+
+    def xbar(wk):  # E[wk X] / E[wk]
+        return (wk[:, None] * X).mean(0) / wk.mean()
+    # estimation effect of the control regressions (beta_post, beta_pre): derivative of the ATT, term by term
+    #   -(tau_treat_post - tau_treat_pre) enters through r; +(tau_cont_post - tau_cont_pre) likewise; the
+    #   efficiency terms through d1, d0.  Post-period coefficients with a + sign, pre-period with a -.
+    g1 = -xbar(w_t1) + xbar(w_c1)          # from (tau_treat_post - tau_cont_post)
+    g0 = -xbar(w_t0) + xbar(w_c0)          # from (tau_treat_pre - tau_cont_pre)
+    mom1 = xbar(w_d) - xbar(w_t1)
+    mom0 = xbar(w_d) - xbar(w_t0)
+    f_or = alr_c1 @ (g1 - mom1) - alr_c0 @ (g0 - mom0) + alr_t1 @ mom1 - alr_t0 @ mom0
+    M2 = ((w_c1 * (r - a_c1))[:, None] * X).mean(0) / w_c1.mean() \
+        - ((w_c0 * (r - a_c0))[:, None] * X).mean(0) / w_c0.mean()
+    inf = (f_t1 - f_t0) - (f_c1 - f_c0 + alr_ps @ M2) + (f_d1 - f_dt1) - (f_d0 - f_dt0) + f_or
+    return att, inf
+
+
+# --------------------------------------------------------------------------- one ATT(g, t)
+def _gt_panel_means(yt, yb, treat, ctrl, wu, out):
+    """ATT(g,t) without covariates from the units observed at both periods (difference of weighted mean
+    changes); writes the per-unit influence function (scaled by n) into ``out``. Returns (att, ok)."""
+    n = len(yt)
+    dy = yt - yb
+    fin = np.isfinite(dy)
+    wT = np.where(treat & fin, wu, 0.0)
+    wC = np.where(ctrl & fin, wu, 0.0)
+    WT, WC = wT.sum(), wC.sum()
+    if WT <= 0 or WC <= 0:
+        return np.nan, False
+    dy = np.where(fin, dy, 0.0)
+    muT, muC = (wT @ dy) / WT, (wC @ dy) / WC
+    out[:] = (wT * (dy - muT)) * (n / WT) - (wC * (dy - muC)) * (n / WC)
+    return muT - muC, True
+
+
+def _gt_rc(yt, yb, xt, xb, treat, ctrl, wu, method, out):
+    """ATT(g,t) treating the two periods as repeated cross-sections: every observation of a treated or
+    control unit at period t (post) or at the base period enters, whether or not the unit is observed at
+    the other period (R did's ``allow_unbalanced_panel``). Covariates are the observation's own values.
+    The per-observation influence function is scaled by n / n_obs (n units, n_obs observations in this
+    2x2) and summed within unit into ``out``. Returns (att, ok)."""
+    n = len(yt)
+    keep = treat | ctrl
+    ot = keep & np.isfinite(yt)
+    ob = keep & np.isfinite(yb)
+    for x in xt:
+        ot &= np.isfinite(x)
+    for x in xb:
+        ob &= np.isfinite(x)
+    if min(wu[ot & treat].sum(), wu[ot & ctrl].sum(), wu[ob & treat].sum(), wu[ob & ctrl].sum()) <= 0:
+        return np.nan, False
+    if not xt:
+        # intercept only: the locally efficient DR, IPW and regression estimators all reduce to the
+        # difference of four weighted cell means (same estimate and influence function)
+        att = 0.0
+        out[:] = 0.0
+        for m, yc, sign in ((ot & treat, yt, 1.0), (ob & treat, yb, -1.0), (ot & ctrl, yt, -1.0),
+                            (ob & ctrl, yb, 1.0)):
+            wc = np.where(m, wu, 0.0)
+            W = wc.sum()
+            y0 = np.where(m, yc, 0.0)
+            mu = (wc @ y0) / W
+            att += sign * mu
+            out += (sign * n / W) * (wc * (y0 - mu))
+        return att, True
+    it, ib = np.flatnonzero(ot), np.flatnonzero(ob)
+    uid = np.concatenate([it, ib])
+    y = np.concatenate([yt[it], yb[ib]])
+    post = np.concatenate([np.ones(len(it)), np.zeros(len(ib))])
+    D = treat[uid].astype(float)
+    X = np.column_stack([np.ones(len(uid))] + [np.concatenate([a[it], b[ib]]) for a, b in zip(xt, xb)])
+    att, f = _did_rc(y, post, D, X, wu[uid], method)
+    out[:] = np.bincount(uid, weights=f * (n / len(uid)), minlength=n)
+    return att, True
 
 
 # --------------------------------------------------------------------------- results
@@ -206,7 +390,7 @@ class ATTgtResult:
         inf = np.atleast_2d(inf.T).T
         if self._cl is not None:
             inf = _cluster_sum(inf, self._cl)
-        return np.sqrt((inf ** 2).sum(0)) / self.n
+        return np.sqrt(np.einsum("ij,ij->j", inf, inf)) / self.n
 
     def _bands(self, est, inf):
         """(se, crit) for a set of estimates: analytic (crit None) or bootstrap."""
@@ -390,7 +574,7 @@ def _mboot(inf, cl, n, B, seed, alpha):
     k = (np.sqrt(5) + 1) / 2
     p = k / np.sqrt(5)
     out = np.empty((B, inf.shape[1]))
-    step = max(1, 2_000_000 // max(m, 1))
+    step = max(1, 250_000 // max(m, 1))  # draws in row blocks of ~2 MB (same stream as one block)
     for s in range(0, B, step):
         b = min(step, B - s)
         v = np.where(rng.random((b, m)) < p, 1 - k, k)
@@ -427,7 +611,9 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
         ``None`` (default) uses analytic SEs and pointwise intervals. ``seed`` fixes the draws.
     weights : unit-level sampling weights (normalised to mean 1).
     unbalanced : ``"keep"`` (default), ``"rc"`` or ``"drop"``: how an unbalanced panel is used (see the
-        module docstring); each warns, saying what balancing would drop.
+        module docstring); each warns, saying what balancing would drop. ``"rc"`` works with or without
+        covariates (own-period covariate values) and also serves true repeated cross-sections (one
+        unit id per row).
 
     Returns
     -------
@@ -452,15 +638,8 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
             p = p.balanced()
         else:
             rep = p.balance_report()
-            if covariates and unbalanced == "rc":
-                raise DataValidationError(
-                    f"unbalanced panel ({rep['incomplete_units']} of {rep['n_units']} units lack some periods) with "
-                    "covariates: the repeated-cross-section path (unbalanced='rc') is implemented without covariates "
-                    "only (not yet with them). Use unbalanced='keep' (units observed in both periods of each "
-                    f"comparison) or 'drop' (drops {rep['incomplete_units']} units, {rep['rows_dropped']} rows).",
-                    column=p.unit, rule="balanced")
             how = ("each ATT(g,t) uses the units observed in both of its periods" if unbalanced == "keep" else
-                   "each ATT(g,t) compares cell means of all observations at its two periods, as repeated cross-sections")
+                   "each ATT(g,t) uses all observations at its two periods, as repeated cross-sections")
             msg = (f"unbalanced panel: {rep['incomplete_units']} of {rep['n_units']} units lack some of the "
                    f"{rep['n_periods']} periods; no unit is dropped ({how}). unbalanced='drop' would instead drop "
                    f"{rep['incomplete_units']} units ({rep['rows_dropped']} rows).")
@@ -488,22 +667,29 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
                       f"({tlist[0]}{f', with anticipation {anticipation}' if anticipation else ''}): "
                       "they have no pre-treatment period", PanelWarning, stacklevel=2)
         notes.append(f"{int((~keep_u).sum())} units treated in the first period dropped")
-    Y = p.wide()
-    Xw = [p.wide(c) for c in covariates]
+    # wide arrays, column-major so that each period (one column) is contiguous
+    def _wide(col=None):
+        w = p.wide(col)
+        return np.asfortranarray(w if keep_u.all() else w[keep_u])
+    Y = _wide()
+    Xw = [_wide(c) for c in covariates]
+    balanced = p.is_balanced
+    cohort_col = p.cohort_col
     tmask = np.ones(len(tlist), bool)
     if not (G[keep_u] == 0).any():
         if control == "never":
             raise DataValidationError(
                 "control='never' but there are no never-treated units (cohort 0 or missing); use "
-                "control='notyet' (not-yet-treated units as controls)", column=p.cohort_col, rule="never-treated")
+                "control='notyet' (not-yet-treated units as controls)", column=cohort_col, rule="never-treated")
         latest = G[keep_u].max()
         tmask = tlist < latest - anticipation
         warnings.warn(f"no never-treated units: cohort {latest} serves only as a not-yet-treated control, and "
                       f"periods from {latest - anticipation} on are dropped (no comparison units left)",
                       PanelWarning, stacklevel=2)
         notes.append(f"no never-treated units: periods >= {latest - anticipation} dropped")
-    Y = Y[keep_u][:, tmask]
-    Xw = [x[keep_u][:, tmask] for x in Xw]
+    if not tmask.all():
+        Y = np.asfortranarray(Y[:, tmask])
+        Xw = [np.asfortranarray(x[:, tmask]) for x in Xw]
     G, wu = G[keep_u], wu[keep_u]
     wu = wu / wu.mean()
     tlist = tlist[tmask]
@@ -514,7 +700,7 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
         glist = glist[glist < G.max()]
     glist = glist[glist > tlist[0] + anticipation]
     if len(glist) == 0:
-        raise DataValidationError("no treated cohort with a pre-treatment period", column=p.cohort_col,
+        raise DataValidationError("no treated cohort with a pre-treatment period", column=cohort_col,
                                   rule="treated-cohorts")
     sizes = {int(g): int((G == g).sum()) for g in glist}
     single = [g for g, s in sizes.items() if s == 1]
@@ -522,81 +708,6 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
         warnings.warn(f"cohort(s) {single} contain a single unit: their ATT(g,t) rest on one unit and the "
                       "analytic standard errors are unreliable", PanelWarning, stacklevel=2)
         notes.append(f"single-unit cohort(s): {single}")
-    if covariates:
-        allx = np.column_stack([np.ones(Y.size)] + [x.ravel() for x in Xw])
-        fin = np.all(np.isfinite(allx), axis=1)
-        bad = _collinear(allx[fin] - np.r_[0, allx[fin, 1:].mean(0)], ["(intercept)"] + covariates)
-        if bad:
-            raise DataValidationError(f"collinear covariates: {[(['(intercept)'] + covariates)[j] for j in bad]} "
-                                      "are linear combinations of the other covariates (or constant); drop them",
-                                      column=covariates[bad[0] - 1] if bad[0] > 0 else covariates[0],
-                                      rule="not-collinear")
-    # (g, t) pairs
-    gs, ts, bs, tis = [], [], [], []
-    skipped = []
-    start = 1 if base_period == "varying" else 0
-    for g in glist:
-        pre_idx = np.flatnonzero(tlist + anticipation < g)
-        if not len(pre_idx):
-            continue
-        ub = pre_idx[-1]
-        for ti in range(start, len(tlist)):
-            t = tlist[ti]
-            b = ti - 1 if (base_period == "varying" and t < g - anticipation) else ub
-            gs.append(g), ts.append(t), bs.append(b), tis.append(ti)
-    gs, ts, bs, tis = map(np.array, (gs, ts, bs, tis))
-    J = len(gs)
-    Tm = G[:, None] == gs[None, :]
-    if control == "never":
-        Cm = np.repeat((G == 0)[:, None], J, axis=1)
-    else:
-        lim = np.maximum(ts, tlist[bs]) + anticipation
-        Cm = (G[:, None] == 0) | ((G[:, None] > lim[None, :]) & (G[:, None] != gs[None, :]))
-    Yt, Yb = Y[:, tis], Y[:, bs]
-    att = np.zeros(J)
-    inf = np.zeros((n, J))
-    is_ref = tis == bs
-    ok_pair = np.ones(J, bool)
-    if not covariates:
-        # difference of four weighted cell means; exact for balanced and unbalanced panels
-        def cell(mask, Yc):
-            obs = mask & np.isfinite(Yc)
-            wc = np.where(obs, wu[:, None], 0.0)
-            W = wc.sum(0)
-            mu = np.where(W > 0, (wc * np.nan_to_num(Yc)).sum(0) / np.where(W > 0, W, 1), np.nan)
-            return mu, wc * (np.nan_to_num(Yc) - np.nan_to_num(mu)) / np.where(W > 0, W, 1), W
-        if unbalanced == "keep":  # pairwise: units observed in both periods of each comparison
-            both = np.isfinite(Yt) & np.isfinite(Yb)
-            Tm, Cm = Tm & both, Cm & both
-        mTt, fTt, WTt = cell(Tm, Yt)
-        mTb, fTb, WTb = cell(Tm, Yb)
-        mCt, fCt, WCt = cell(Cm, Yt)
-        mCb, fCb, WCb = cell(Cm, Yb)
-        att = (mTt - mTb) - (mCt - mCb)
-        inf = n * ((fTt - fTb) - (fCt - fCb))
-        ok_pair = (np.minimum(WTt, WTb) > 0) & (np.minimum(WCt, WCb) > 0)
-    else:
-        for j in range(J):
-            if is_ref[j]:
-                continue
-            sub = Tm[:, j] | Cm[:, j]
-            dy = Yt[:, j] - Yb[:, j]
-            X = np.column_stack([np.ones(n)] + [x[:, bs[j]] for x in Xw])
-            sub &= np.isfinite(dy) & np.all(np.isfinite(X), axis=1)
-            D = Tm[sub, j].astype(float)
-            if D.sum() == 0 or (1 - D).sum() == 0:
-                ok_pair[j] = False
-                continue
-            a, f = _did_panel(dy[sub], D, X[sub], wu[sub], method)
-            att[j] = a
-            inf[sub, j] = (n / sub.sum()) * f
-    if not ok_pair.all():
-        bad = [f"({g},{t})" for g, t, o in zip(gs, ts, ok_pair) if not o]
-        raise DataValidationError(f"ATT(g,t) {bad} have no treated or no control observations in their two periods; "
-                                  "check the control group and the panel's coverage", column=p.cohort_col,
-                                  rule="gt-has-data")
-    att[is_ref] = 0.0
-    inf[:, is_ref] = 0.0
     cl_codes = None
     if cluster is not None:
         if cluster not in p.data.columns:
@@ -610,6 +721,101 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
         cu = np.zeros(p.n_units, np.int64)
         cu[per_unit["u"].to_numpy()] = per_unit["c"].to_numpy()
         cl_codes = pd.factorize(cu[keep_u])[0]
+    # everything needed from the Panel is extracted: release its row-level arrays before the (g, t) loop
+    del p
+    if covariates:
+        allx = np.column_stack([np.ones(Y.size)] + [x.ravel() for x in Xw])
+        fin = np.all(np.isfinite(allx), axis=1)
+        bad = _collinear(allx[fin] - np.r_[0, allx[fin, 1:].mean(0)], ["(intercept)"] + covariates)
+        del allx, fin
+        if bad:
+            raise DataValidationError(f"collinear covariates: {[(['(intercept)'] + covariates)[j] for j in bad]} "
+                                      "are linear combinations of the other covariates (or constant); drop them",
+                                      column=covariates[bad[0] - 1] if bad[0] > 0 else covariates[0],
+                                      rule="not-collinear")
+    # (g, t) pairs
+    gs, ts, bs, tis = [], [], [], []
+    start = 1 if base_period == "varying" else 0
+    for g in glist:
+        pre_idx = np.flatnonzero(tlist + anticipation < g)
+        if not len(pre_idx):
+            continue
+        ub = pre_idx[-1]
+        for ti in range(start, len(tlist)):
+            t = tlist[ti]
+            b = ti - 1 if (base_period == "varying" and t < g - anticipation) else ub
+            gs.append(g), ts.append(t), bs.append(b), tis.append(ti)
+    gs, ts, bs, tis = map(np.array, (gs, ts, bs, tis))
+    J = len(gs)
+    lim = np.maximum(ts, tlist[bs]) + anticipation
+    is_ref = tis == bs
+    rc = unbalanced == "rc" and not balanced
+    # One (g, t) at a time (with covariates: small blocks sharing a design), so only n-vectors (n x 8 blocks)
+    # are temporary; the n x J influence-function matrix (kept for aggregation and inference) is the one
+    # large allocation, column-major so each column is contiguous.
+    att = np.zeros(J)
+    inf = np.zeros((n, J), order="F")
+    ok_pair = np.ones(J, bool)
+    never = G == 0
+
+    def singular(js):
+        cells = ", ".join(f"({gs[j]},{ts[j]})" for j in js)
+        return DataValidationError(
+            f"ATT(g,t) {cells}: a propensity-score or outcome-regression design is singular (too few treated or "
+            f"control observations at the periods compared for the covariates {covariates}); drop covariates or "
+            "use fewer periods", column=cohort_col, rule="gt-design-rank")
+
+    def controls(j, treat):
+        return never if control == "never" else never | ((G > lim[j]) & ~treat)
+
+    if covariates and not rc:
+        # panel estimator with covariates: cells of one cohort with the same base period and the same sample
+        # (e.g. all post-treatment periods against g-1) share the propensity score and the regression design,
+        # so they are estimated together, in blocks of up to 8 periods (bounded temporaries)
+        xok = np.ones((n, len(tlist)), bool, order="F")
+        for x in Xw:
+            xok &= np.isfinite(x)
+        groups: dict = {}
+        for j in np.flatnonzero(~is_ref):
+            treat = G == gs[j]
+            sub = (treat | controls(j, treat)) & np.isfinite(Y[:, tis[j]]) & np.isfinite(Y[:, bs[j]]) & xok[:, bs[j]]
+            groups.setdefault((gs[j], bs[j], sub.tobytes()), (sub, []))[1].append(j)
+        del xok
+        for (g, b, _), (sub, js) in groups.items():
+            idx = np.flatnonzero(sub)
+            D = (G[idx] == g).astype(float)
+            if D.sum() == 0 or (1 - D).sum() == 0:
+                ok_pair[js] = False
+                continue
+            X = np.column_stack([np.ones(len(idx))] + [x[idx, b] for x in Xw])
+            for c in range(0, len(js), 8):
+                jj = np.array(js[c:c + 8])
+                DY = Y[np.ix_(idx, tis[jj])] - Y[idx, b][:, None]
+                try:
+                    a, F = _did_panel(DY, D, X, wu[idx], method)
+                except np.linalg.LinAlgError:
+                    raise singular(jj) from None
+                att[jj] = a
+                inf[np.ix_(idx, jj)] = (n / len(idx)) * F
+    else:
+        for j in np.flatnonzero(~is_ref):
+            treat = G == gs[j]
+            ctrl = controls(j, treat)
+            yt, yb = Y[:, tis[j]], Y[:, bs[j]]
+            if not rc:
+                att[j], ok_pair[j] = _gt_panel_means(yt, yb, treat, ctrl, wu, inf[:, j])
+                continue
+            try:
+                att[j], ok_pair[j] = _gt_rc(yt, yb, [x[:, tis[j]] for x in Xw], [x[:, bs[j]] for x in Xw],
+                                            treat, ctrl, wu, method, inf[:, j])
+            except np.linalg.LinAlgError:
+                raise singular([j]) from None
+    if not ok_pair.all():
+        bad = [f"({g},{t})" for g, t, o in zip(gs, ts, ok_pair) if not o]
+        raise DataValidationError(f"ATT(g,t) {bad} have no treated or no control observations in their two periods; "
+                                  "check the control group and the panel's coverage", column=cohort_col,
+                                  rule="gt-has-data")
+    del Y, Xw
     res = ATTgtResult(gs, ts, tlist[bs], att, inf, None, None, alpha, G, wu, cl_codes, {}, notes,
                       None if bootstrap is None else (int(bootstrap), seed), None)
     se, crit = res._bands(att, inf)
@@ -621,7 +827,9 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
         Fp = inf[:, pre]
         if cl_codes is not None:
             Fp = _cluster_sum(Fp, cl_codes)
-        V = Fp.T @ Fp / n ** 2
+        # einsum, not BLAS: a multi-threaded gemm stalls for up to ~0.1 s when the other core is busy
+        V = np.einsum("ij,ik->jk", Fp, Fp) / n ** 2
+        del Fp
         stat = float(att[pre] @ np.linalg.pinv(V) @ att[pre])
         df = int(np.linalg.matrix_rank(V))
         res.pretest = {"stat": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df))}
