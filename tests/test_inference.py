@@ -210,3 +210,26 @@ def test_ri_random_permutations_and_did_2x2():
     np.testing.assert_allclose(np.sort(ri.draws), np.sort(brute), atol=1e-10)
     with pytest.raises(DataValidationError, match="needs unit="):
         randomization_inference(did_2x2(small, "y", "tr", "post"))
+
+
+def test_two_clusters_give_an_unbounded_interval_not_a_huge_one():
+    """With 2 clusters a Rademacher WCR p-value is at least 2/4, so no finite 95% interval exists."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from govstudy import twfe, wild_cluster_bootstrap
+
+    rng = np.random.default_rng(3)
+    # two counties of ten communities; five in each county adopt from period 3
+    rows = [(u, t, int(u % 10 < 5 and t >= 3), u // 10) for u in range(20) for t in range(6)]
+    df = pd.DataFrame(rows, columns=["unit", "time", "d", "county"])
+    df["y"] = rng.normal(size=len(df)) + 0.5 * df["d"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = twfe(df, y="y", treat="d", unit="unit", time="time", vcov={"cluster": "county"})
+        out = wild_cluster_bootstrap(res, B=999, seed=1)
+    assert out.p_value >= 0.5
+    assert (out.ci_low, out.ci_high) == (-np.inf, np.inf)
+    assert any("unbounded" in note for note in out.notes)

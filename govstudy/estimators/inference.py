@@ -356,6 +356,11 @@ def wild_cluster_bootstrap(result, param: str | None = None, B: int = 9999, weig
     if impose_null:
         lo = _invert(lambda b0: pval(b0)[0], bj, -se, alpha)
         hi = _invert(lambda b0: pval(b0)[0], bj, se, alpha)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            msg = (f"the {1 - alpha:.0%} confidence interval is unbounded: with {G} clusters the bootstrap p-value "
+                   f"stays above {alpha:g} however far the null is moved (too few clusters to reject at this level)")
+            warnings.warn(msg, FewClustersWarning, stacklevel=2)
+            notes.append(msg)
     else:
         q = float(np.quantile(np.abs(draws[np.isfinite(draws)]), 1 - alpha))
         lo, hi = bj - q * se, bj + q * se
@@ -369,8 +374,13 @@ def wild_cluster_bootstrap(result, param: str | None = None, B: int = 9999, weig
                            p_value=p, ci=(lo, hi), draws=draws, n_draws=Bn, info=info, notes=notes, alpha=alpha)
 
 
-def _invert(pfun, center, step, alpha, tol=1e-7, max_expand=60):
-    """Outermost-from-centre crossing of p(b0) = alpha along direction sign(step), by bisection."""
+def _invert(pfun, center, step, alpha, tol=1e-7, max_expand=16):
+    """Outermost-from-centre crossing of p(b0) = alpha along direction sign(step), by bisection.
+
+    Returns ±inf when p stays above alpha beyond 2**max_expand standard errors from the centre:
+    the interval is unbounded (further out, rounding in the quadratic bootstrap denominator would
+    produce spurious crossings).
+    """
     if not np.isfinite(step) or step == 0:
         return np.nan
     inside = center
@@ -384,8 +394,12 @@ def _invert(pfun, center, step, alpha, tol=1e-7, max_expand=60):
         if k > max_expand:
             return np.inf * np.sign(step)
     scale = abs(step)
-    while abs(out - inside) > tol * scale:
+    for _ in range(200):  # bisection; also stops at the resolution of floating point
+        if abs(out - inside) <= tol * scale:
+            break
         mid = 0.5 * (inside + out)
+        if mid in (inside, out):
+            break
         if pfun(mid) > alpha:
             inside = mid
         else:
