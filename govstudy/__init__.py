@@ -12,6 +12,7 @@ from govstudy.io import read_table
 from govstudy.panel import Panel
 from govstudy.estimators import att_gt, bacon_decomposition, did_2x2, event_study, twfe
 from govstudy.estimators import randomization_inference, synth, wild_cluster_bootstrap
+from govstudy.text.extract import extract_indicators, extract_indicators_file
 from govstudy.simulate import Design, simulate_panel
 from govstudy.power import power
 
@@ -20,6 +21,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Comparison",
     "compare_cases",
+    "extract_indicators",
+    "extract_indicators_file",
     "DataValidationError",
     "DatasetNotFoundError",
     "FileMissingError",
