@@ -42,6 +42,66 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_datasets(args: argparse.Namespace) -> int:
+    """``govstudy datasets [NAME] [-o FILE]``: list the bundled datasets, or describe (and export) one."""
+    import govstudy
+
+    if args.name is None:
+        listing = govstudy.list_datasets()[["name", "format", "rows", "title"]]
+        print(listing.to_string(index=False))
+        return 0
+    resource = govstudy.datasets.resource(args.name)
+    if resource.get("format") != "csv":
+        text = govstudy.load_text(args.name)
+        print(f"{args.name}: {resource.get('title', '')}\n{resource.get('description', '')}\n"
+              f"{len(text)} characters; govstudy.load_text({args.name!r})")
+        return 0
+    df = govstudy.load(args.name)
+    a = df.attrs
+    print(f"{args.name}: {a['title']}\n\n{a['description']}\n\nrows: {len(df)}\nsource: {a['source']}\n"
+          f"licence: {a['licence']}\ncitation: {a['citation']}\n\ncolumns:")
+    for col, meta in a["columns"].items():
+        unit = f" [{meta['unit']}]" if meta.get("unit") else ""
+        print(f"  {col} ({meta.get('type', '')}){unit}: {meta.get('description', '')}")
+    if args.output:
+        df.to_csv(args.output, index=False, encoding="utf-8")
+        print(f"\nwrote {len(df)} rows to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """``govstudy simulate -o panel.csv``: a SIMULATED community x month panel (and its true effects)."""
+    import govstudy
+
+    design = govstudy.Design(n_counties=args.counties, communities_per_county=args.communities,
+                             n_months=args.months)
+    panel, truth = govstudy.simulate_panel(design, seed=args.seed)
+    panel.data.to_csv(args.output, index=False, encoding="utf-8")
+    print(f"govstudy simulate: {len(panel.data)} rows of SIMULATED data ({args.counties} counties x "
+          f"{args.communities} communities x {args.months} months, seed {args.seed}) -> {args.output}",
+          file=sys.stderr)
+    if args.truth:
+        truth.gt.assign(simulated=True).to_csv(args.truth, index=False, encoding="utf-8")
+        print(f"govstudy simulate: true effects -> {args.truth}", file=sys.stderr)
+    return 0
+
+
+def cmd_paper(args: argparse.Namespace) -> int:
+    """``govstudy paper``: execute the notebooks (progress bar) and build the HTML and PDF paper."""
+    from govstudy.paper import build
+
+    page = build(args.notebooks, args.out, args.only, pdf=not args.no_pdf)
+    print(f"govstudy paper: {page}" + ("" if args.no_pdf else f" and {page.with_suffix('.pdf')}"))
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="govstudy",
@@ -62,6 +122,35 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one id for the whole report, or comma-separated ids of its cases in "
                         "heading order")
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("datasets", help="list the bundled datasets, or describe one",
+                       description="Without NAME: list the bundled datasets. With NAME: print its description, "
+                                   "source, licence, citation and columns; -o also exports it as CSV.")
+    p.add_argument("name", nargs="?", metavar="NAME", help="a dataset name, e.g. case_indicators")
+    p.add_argument("-o", "--output", metavar="FILE.csv", help="write the dataset to this CSV file")
+    p.set_defaults(func=cmd_datasets)
+
+    p = sub.add_parser("simulate", help="write a SIMULATED community x month panel",
+                       description="Simulate a community x month panel with staggered roll-out of burden "
+                                   "reduction and other measures (govstudy.simulate_panel; defaults calibrated "
+                                   "to the seed report). The output is simulated data and says so in its "
+                                   "'simulated' column.")
+    p.add_argument("-o", "--output", required=True, metavar="panel.csv", help="CSV file to write")
+    p.add_argument("--truth", metavar="truth.csv", help="also write the true effects per cohort and month")
+    p.add_argument("--counties", type=_positive, default=2, help="number of counties (default 2)")
+    p.add_argument("--communities", type=_positive, default=40, help="communities per county (default 40)")
+    p.add_argument("--months", type=_positive, default=36, help="number of months (default 36)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("paper", help="execute every notebook and build the paper (HTML and PDF)",
+                       description="Execute the numbered notebooks in order (progress bar), export every "
+                                   "exhibit and write build/paper.html, build/paper.pdf and build/REPLICATION.md.")
+    p.add_argument("--notebooks", default="notebooks", help="folder of numbered notebooks (default: notebooks)")
+    p.add_argument("--out", default="build", help="output folder (default: build)")
+    p.add_argument("--only", nargs="*", metavar="NN", help="notebook name prefixes to run, e.g. 01 02")
+    p.add_argument("--no-pdf", action="store_true", help="skip the PDF")
+    p.set_defaults(func=cmd_paper)
     return parser
 
 
@@ -74,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args)
+    except BrokenPipeError:  # e.g. `govstudy datasets | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0
     except (GovstudyError, ValueError, OSError) as exc:
         print(f"govstudy {args.command}: error: {exc}", file=sys.stderr)
         return 1
