@@ -1,7 +1,8 @@
 """govstudy: evidence from party-building-led grassroots governance reforms (党建引领基层治理).
 
 >>> import govstudy
->>> govstudy.load("cases")[["case_id", "county_zh"]]  # doctest: +SKIP
+>>> sorted(govstudy.load("cases")["case_id"])
+['nancheng', 'yuan']
 """
 
 from govstudy.compare import Comparison, compare_cases

@@ -1,6 +1,10 @@
 """The ``govstudy`` command: one sub-command per function (``cmd_<name>``), added in :func:`build_parser`.
 
->>> main(["extract", "--help"])  # doctest: +SKIP
+>>> import contextlib, io
+>>> with contextlib.redirect_stdout(io.StringIO()) as out:
+...     status = main(["datasets"])
+>>> status, "case_indicators" in out.getvalue()
+(0, True)
 """
 
 from __future__ import annotations

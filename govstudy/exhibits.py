@@ -8,7 +8,9 @@ tables as CSV, LaTeX and Markdown, figures as PNG and PDF (fonts embedded), with
 output on every run (no timestamps in the files).
 
 >>> import pandas as pd
->>> table(pd.DataFrame({"a": [1.23456]}), "tab:demo", "A demo table")  # doctest: +SKIP
+>>> table(pd.DataFrame({"a": [1.23456]}), "tab:demo", "A demo table")
+       a
+0  1.235
 """
 
 from __future__ import annotations

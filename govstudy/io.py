@@ -178,9 +178,9 @@ def read_table(path: str | Path, *, encoding: str = "auto", sep: str | None = No
     use ``dtypes`` or ``parse_numbers`` to convert. Cells in ``NA_VALUES`` (``""``, ``NA``, ``N/A``,
     ``NaN``, ``nan``, ``null``, ``NULL``) are missing.
 
-    Examples
-    --------
-    >>> df = read_table("appeals.csv", dtypes={"month": "integer"}, key=["street", "month"])  # doctest: +SKIP
+    Example: ``read_table("appeals.csv", dtypes={"month": "integer"}, key=["street", "month"])``
+    reads a community appeals table, checks that ``month`` holds integers and that no
+    (street, month) pair repeats (the module docstring has a runnable example).
     """
     path = Path(path)
     if not path.exists():

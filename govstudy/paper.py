@@ -12,8 +12,8 @@
    requirements with the measured run time, instructions, exhibit → notebook/cell/file map),
    ``build/environment.json`` (package versions) and ``build/data_hashes.json``.
 
->>> from govstudy.paper import build
->>> build("notebooks", "build")  # doctest: +SKIP
+Example: ``build("notebooks", "build", only=["01", "02"], pdf=False)`` rebuilds the paper from the first
+two notebooks only (what the tests do).
 """
 
 from __future__ import annotations

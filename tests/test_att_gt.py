@@ -253,3 +253,24 @@ def test_rc_singular_cell_design_is_a_clear_error(mpdta_x):
     df = df.drop(index=df.index[(df["countyreal"] == df["countyreal"].iloc[0]) & (df["year"] == 2005)])
     with pytest.warns(PanelWarning), pytest.raises(DataValidationError, match=r"ATT\(g,t\) \(2004,\d+\).*singular"):
         att_gt(df, **KW, covariates=["xtv"], unbalanced="rc")
+
+
+def test_pretest_warns_when_restrictions_are_many_relative_to_units():
+    """With 48 pre-period cells from 80 units the chi2 pre-test over-rejects a true null (here: in more than
+    half of 40 simulated panels with parallel trends), so the result carries a note saying so; mpdta
+    (5 restrictions, 500 units) carries none."""
+    rng = np.random.default_rng(7)
+    units, periods = 80, 20
+    cohorts = np.repeat([0, 8, 12, 16, 20], units // 5)
+    rejections = []
+    for _ in range(40):
+        y = rng.normal(size=units)[:, None] + rng.normal(size=periods)[None, :] + rng.normal(size=(units, periods))
+        df = pd.DataFrame({"unit": np.repeat(np.arange(units), periods),
+                           "time": np.tile(np.arange(1, periods + 1), units),
+                           "g": np.repeat(cohorts, periods), "y": y.ravel()})
+        res = att_gt(df, y="y", unit="unit", time="time", cohort="g")
+        rejections.append(res.pretest["p_value"] < 0.05)
+    assert np.mean(rejections) > 0.5
+    assert any("over-rejects" in note for note in res.notes) and "over-rejects" in str(res.summary())
+    mp = att_gt(govstudy.load("mpdta"), y="lemp", unit="countyreal", time="year", cohort="first.treat")
+    assert not any("over-rejects" in note for note in mp.notes)

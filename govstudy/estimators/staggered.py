@@ -47,10 +47,10 @@ Conventions
 
 Example
 -------
->>> import govstudy  # doctest: +SKIP
+>>> import govstudy
 >>> res = govstudy.att_gt(govstudy.load("mpdta"), y="lemp", unit="countyreal", time="year",
-...                       cohort="first.treat")  # doctest: +SKIP
->>> round(res.aggregate("simple").estimate, 4)  # doctest: +SKIP
+...                       cohort="first.treat")
+>>> round(res.aggregate("simple").estimate, 4)
 -0.04
 """
 
@@ -829,10 +829,17 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
             Fp = _cluster_sum(Fp, cl_codes)
         # einsum, not BLAS: a multi-threaded gemm stalls for up to ~0.1 s when the other core is busy
         V = np.einsum("ij,ik->jk", Fp, Fp) / n ** 2
+        n_independent = Fp.shape[0]  # units, or clusters when clustered
         del Fp
         stat = float(att[pre] @ np.linalg.pinv(V) @ att[pre])
         df = int(np.linalg.matrix_rank(V))
         res.pretest = {"stat": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df))}
+        if df > n_independent / 10:
+            notes.append(
+                f"the pre-test jointly tests {df} pre-period ATT(g,t) estimated from {n_independent} "
+                f"{'clusters' if cl_codes is not None else 'units'}: with this many restrictions the chi2 "
+                "approximation (as in R did) over-rejects badly (a true null is rejected most of the time in "
+                "simulations); test a short pre-window instead, e.g. event_study(...).pretrend with a window")
     res.info = {"Outcome": y, "Control group": {"never": "never treated", "notyet": "not yet treated"}[control],
                 "Estimation method": {"dr": "doubly robust", "ipw": "inverse probability weighting",
                                       "reg": "outcome regression"}[method],
