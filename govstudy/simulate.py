@@ -748,8 +748,8 @@ def simulate_panel(design: Design | dict | None = None, seed=0):
         (1..n_months), ``year_month``, ``spring_festival``, ``cohort_<measure>`` and
         ``treated_<measure>`` for each measure, the outcomes of :data:`OUTCOMES`, and ``simulated``
         (True); ``.data.attrs`` holds ``simulated=True``, a ``note``, the design and the seed. For
-        another measure, pass the frame and columns, e.g. ``att_gt(panel.data, y="completed_matters",
-        unit="community", time="month", cohort="cohort_service_upgrade")``.
+        another outcome or measure, name its columns, e.g. ``att_gt(panel, y="completed_matters",
+        cohort="cohort_service_upgrade")``.
     truth : :class:`Truth`.
 
     >>> p, truth = simulate_panel({"n_counties": 1, "communities_per_county": 8, "n_months": 20}, seed=3)

@@ -96,3 +96,14 @@ def test_missing_column_and_as_panel_passthrough():
         Panel(frame(), "id", "t", "nope")
     p = Panel(frame(), "id", "t", "y", cohort="g")
     assert as_panel(p, y="y") is p
+
+
+def test_reusing_a_panel_with_another_treatment_column():
+    """A Panel built for one measure can be estimated for another: the new treat column replaces the old cohort."""
+    import govstudy
+
+    panel, _ = govstudy.simulate_panel(govstudy.Design(n_counties=1, communities_per_county=12, n_months=12), seed=1)
+    res = govstudy.twfe(panel, y="certificates", treat="treated_service_upgrade")
+    direct = govstudy.twfe(panel.data, y="certificates", treat="treated_service_upgrade", unit=panel.unit,
+                           time=panel.time)
+    assert res.estimate == pytest.approx(direct.estimate, rel=1e-12)
