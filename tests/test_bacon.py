@@ -6,7 +6,6 @@ import pytest
 
 import govstudy
 from govstudy import DataValidationError, bacon_decomposition, twfe
-from govstudy.panel import PanelWarning
 
 
 def test_mpdta_decomposition_equals_twfe():

@@ -119,7 +119,6 @@ def bacon_decomposition(data: pd.DataFrame | Panel, y: str, treat: str, unit: st
     if len(groups) < 2:
         raise DataValidationError("need at least two timing groups (e.g. treated and never treated)",
                                   column=treat, rule="timing-groups")
-    n = len(coh)
     share = {g: np.mean(tidx == g) for g in groups}
     Dbar = {g: (T - g) / T for g in groups}
     means = {g: Y[tidx == g].mean(0) for g in groups}

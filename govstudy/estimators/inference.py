@@ -48,7 +48,6 @@ distinct re-assignments number at most ``B`` they are all enumerated and the p-v
 
 from __future__ import annotations
 
-import html
 import itertools
 import math
 import warnings
@@ -59,7 +58,7 @@ import scipy.sparse as sp
 
 from govstudy.errors import DataValidationError
 from govstudy.estimators.demean import demean
-from govstudy.estimators.results import Summary
+from govstudy.estimators.results import Report
 
 __all__ = ["wild_cluster_bootstrap", "randomization_inference", "InferenceResult", "FewClustersWarning"]
 
@@ -69,7 +68,7 @@ class FewClustersWarning(UserWarning):
 
 
 # --------------------------------------------------------------------------- result
-class InferenceResult:
+class InferenceResult(Report):
     """A resampling test of one coefficient: p-value, interval, and the resampled statistics.
 
     ``tidy()`` gives one row ``term, estimate, std_error, ci_low, ci_high, p_value``; ``std_error`` is
@@ -97,18 +96,8 @@ class InferenceResult:
     def _header(self):
         return [self.kind] + [f"{k}: {v}" for k, v in self.info.items()]
 
-    def summary(self) -> Summary:
-        t = self.tidy().to_string(index=False, float_format=lambda v: f"{v:.4f}")
-        return Summary("\n".join(self._header() + ["", t] + [f"Note: {n}" for n in self.notes]))
-
     def __repr__(self) -> str:
         return f"<InferenceResult {self.kind}: {self.term} = {self.estimate:.4f}, p = {self.p_value:.4f}>"
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<div>{html.escape(str(x))}</div>" for x in self._header())
-        table = self.tidy().to_html(index=False, float_format=lambda v: f"{v:.4f}")
-        notes = "".join(f"<div><em>Note:</em> {html.escape(n)}</div>" for n in self.notes)
-        return f"<div><strong>InferenceResult</strong>{head}{table}{notes}</div>"
 
     def plot(self, ax=None):
         """Histogram of the resampled statistics with the observed one marked."""

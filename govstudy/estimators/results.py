@@ -56,7 +56,24 @@ def _table_text(df: pd.DataFrame, digits=4) -> str:
     return df.to_string(index=False, float_format=lambda v: f"{v:.{digits}f}")
 
 
-class EstimationResult:
+class Report:
+    """Text and HTML reports shared by result objects that have ``_header()``, ``tidy()`` and ``notes``."""
+
+    def _header(self) -> list[str]:
+        raise NotImplementedError
+
+    def summary(self) -> Summary:
+        lines = self._header() + ["", _table_text(self.tidy())] + [f"Note: {n}" for n in self.notes]
+        return Summary("\n".join(lines))
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<div>{html.escape(str(line))}</div>" for line in self._header())
+        table = self.tidy().to_html(index=False, float_format=lambda v: f"{v:.4f}")
+        notes = "".join(f"<div><em>Note:</em> {html.escape(n)}</div>" for n in self.notes)
+        return f"<div><strong>{html.escape(type(self).__name__)}</strong>{head}{table}{notes}</div>"
+
+
+class EstimationResult(Report):
     """Coefficients, their variance, and how they were obtained.
 
     Parameters
@@ -105,23 +122,9 @@ class EstimationResult:
             lines.append(f"{k}: {v}")
         return lines
 
-    def summary(self) -> Summary:
-        lines = self._header()
-        lines.append("")
-        lines.append(_table_text(self.tidy()))
-        for n in self.notes:
-            lines.append(f"Note: {n}")
-        return Summary("\n".join(lines))
-
     def __repr__(self) -> str:
         return (f"<{type(self).__name__} {self.method}: {self.headline} = {self.estimate:.4f} "
                 f"(SE {self.std_error:.4f}), n = {self.nobs}>")
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<div>{html.escape(str(line))}</div>" for line in self._header())
-        table = self.tidy().to_html(index=False, float_format=lambda v: f"{v:.4f}")
-        notes = "".join(f"<div><em>Note:</em> {html.escape(n)}</div>" for n in self.notes)
-        return f"<div><strong>{html.escape(type(self).__name__)}</strong>{head}{table}{notes}</div>"
 
     def plot(self, ax=None, terms: list[str] | None = None):
         """Coefficient plot with confidence intervals; returns the matplotlib Axes."""

@@ -492,7 +492,6 @@ class ATTgtResult:
                 f = f + wif(keep) @ att[keep]
             return est, f
 
-        rows, infs, labels = [], [], []
         if kind == "simple":
             keep = (g <= t) & (t - g <= max_e)
             est, f = agg(keep, pg[keep])

@@ -35,7 +35,6 @@ pre-period difference, so that the estimate equals the mean post-period gap.
 
 from __future__ import annotations
 
-import html
 import itertools
 import math
 import warnings
@@ -46,7 +45,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from govstudy.errors import DataValidationError
-from govstudy.estimators.results import Summary
+from govstudy.estimators.results import Report
 from govstudy.panel import Panel, _show, as_panel
 
 __all__ = ["synth", "SynthResult", "PoorFitWarning"]
@@ -237,7 +236,7 @@ def _adh_weights(X0, X1, Z0, Z1):
 
 
 # --------------------------------------------------------------------------- result
-class SynthResult:
+class SynthResult(Report):
     """Result of :func:`synth`: effect, weights, fit, trajectories and placebo inference.
 
     Attributes
@@ -316,19 +315,9 @@ class SynthResult:
         lines.append("Top donor weights: " + ", ".join(f"{u} {w:.3f}" for u, w in top.itertuples(index=False)))
         return lines
 
-    def summary(self) -> Summary:
-        t = self.tidy().to_string(index=False, float_format=lambda v: f"{v:.4f}")
-        return Summary("\n".join(self._header() + ["", t] + [f"Note: {n}" for n in self.notes]))
-
     def __repr__(self) -> str:
         return (f"<SynthResult {self.method}: ATT = {self.estimate:.4f} (SE {self.std_error:.4f}), "
                 f"{len(self.unit_weights)} donors>")
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<div>{html.escape(line)}</div>" for line in self._header())
-        table = self.tidy().to_html(index=False, float_format=lambda v: f"{v:.4f}")
-        notes = "".join(f"<div><em>Note:</em> {html.escape(n)}</div>" for n in self.notes)
-        return f"<div><strong>SynthResult</strong>{head}{table}{notes}</div>"
 
     def plot(self, kind: str = "trajectory", ax=None):
         """``kind="trajectory"`` (treated vs synthetic), ``"gap"``, ``"placebo"`` (gaps of every

@@ -13,7 +13,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import scipy.linalg as sla
 
 from govstudy.errors import DataValidationError
 from govstudy.estimators.demean import demean, drop_singletons
