@@ -245,6 +245,18 @@ def _versions() -> dict:
     return out
 
 
+def _hardware() -> str:
+    """Cores and memory of this machine, e.g. '2 cores, 24 GiB memory, x86_64'."""
+    memory = ""
+    try:
+        kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal:"))
+        memory = f", {kib / 2**20:.0f} GiB memory"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return f"{os.cpu_count()} cores{memory}, {platform.machine()}"
+
+
 def _data_hashes() -> dict:
     hashes = {}
     for res in datasets.descriptor()["resources"]:
@@ -295,10 +307,10 @@ The authors had legitimate access to and permission to use the data; the report 
 research with its original copyright. Data hashes of this run: `build/data_hashes.json`.
 
 ## Computational requirements
-- Software: Python {versions['python']} with the packages pinned by `pyproject.toml` (versions of this run
-  in `build/environment.json`); Debian packages `fonts-noto-cjk` (figures and PDF), `libpango-1.0-0`
-  (WeasyPrint). The Makefile installs all of them.
-- Hardware: the run below used a 2-core, 24 GiB machine; no GPU, no network access at run time.
+- Software: Python {versions['python']} with the packages required by `pyproject.toml` (the exact versions of
+  this run are in `build/environment.json`); Debian packages `fonts-noto-cjk` (figures and PDF) and
+  `libpango-1.0-0` (WeasyPrint). The Makefile installs all of them.
+- Hardware of this run: {_hardware()}; no GPU and no network access are needed at run time.
 - Run time of this build: {total:.0f} s in total.
 
 | notebook | run time |
