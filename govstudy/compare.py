@@ -243,6 +243,9 @@ def compare_cases(case_ids: Sequence[str] | None = None,
                                   source="compare_cases data['case_measures']", column="measure_id",
                                   rule="foreignKey")
     ids = sorted(known) if case_ids is None else list(case_ids)
+    repeated = sorted({c for c in ids if ids.count(c) > 1})
+    if repeated:
+        raise ValueError(f"case(s) {repeated} named more than once in case_ids")
     missing = [c for c in ids if c not in known]
     if missing:
         raise KeyError(f"unknown case(s) {missing}; available: {sorted(known)}")

@@ -114,5 +114,7 @@ def test_bad_comparison_input():
         compare_cases(data={"case_measures": data["case_measures"].drop(columns="evidence_quote")})
     with pytest.raises(KeyError, match="unknown case"):
         compare_cases(["yuan", "atlantis"])
+    with pytest.raises(ValueError, match="more than once"):
+        compare_cases(["yuan", "yuan"])
     with pytest.raises(KeyError, match="not in this comparison"):
         compare_cases(["yuan"]).unique("nancheng")

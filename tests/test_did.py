@@ -53,3 +53,23 @@ def test_one_treated_cluster_warns():
                        "cl": [1, 1, 2, 3] * 4})
     with pytest.warns(FewTreatedClustersWarning, match="wild cluster bootstrap or randomization inference"):
         did_2x2(df, "y", "g", "p", vcov={"cluster": "cl"})
+
+
+def test_text_in_a_numeric_column_is_an_error_not_a_missing_value():
+    df = pd.DataFrame({"y": [1, 2, 3, 6, 1.1, "abc", 2.9, 6.1], "g": [0, 0, 1, 1] * 2, "p": [0, 1, 0, 1] * 2})
+    with pytest.raises(DataValidationError) as err:
+        did_2x2(df, "y", treated="g", post="p")
+    assert (err.value.column, err.value.row) == ("y", 6) and "'abc' is not a number" in str(err.value)
+    df2 = df.assign(y=[1, 2, 3, 6, 1.1, 2.1, 2.9, 6.1], g=[0, 0, 1, "yes"] * 2)
+    with pytest.raises(DataValidationError, match="'yes' is not a number"):
+        did_2x2(df2, "y", treated="g", post="p")
+
+
+def test_missing_values_are_dropped_with_a_warning_and_a_missing_cluster_column_is_named():
+    df = pd.DataFrame({"y": [1, 2, 3, 6, 1.1, None, 2.9, 6.1, 1.0, 2.0, 3.1, 6.2], "g": [0, 0, 1, 1] * 3,
+                       "p": [0, 1, 0, 1] * 3})
+    with pytest.warns(UserWarning, match="1 of 12 rows .* left out \\(first: row 6\\)"):
+        res = did_2x2(df, "y", treated="g", post="p")
+    assert res.nobs == 11
+    with pytest.raises(DataValidationError, match="cluster column 'zz' not found"):
+        did_2x2(df.dropna(), "y", treated="g", post="p", vcov={"cluster": "zz"})

@@ -15,15 +15,27 @@ from govstudy.errors import DataValidationError
 from govstudy.estimators.results import EstimationResult
 from govstudy.estimators.twfe import CollinearityWarning, _collinear
 from govstudy.estimators.vcov import parse_vcov, warn_few_treated_clusters
+from govstudy.panel import PanelWarning
 
 __all__ = ["did_2x2"]
 
 
-def _binary(data, col):
+def _numeric(data, col):
+    """The column as floats (missing stays NaN); text that is not a number is an error naming its row."""
     if col not in data.columns:
         raise DataValidationError(f"column {col!r} not found; available: {list(data.columns)}", column=col,
                                   rule="column-exists")
-    v = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    raw = data[col]
+    v = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = np.flatnonzero(np.isnan(v) & raw.notna().to_numpy())
+    if bad.size:
+        raise DataValidationError(f"value {raw.iloc[bad[0]]!r} is not a number", column=col, row=int(bad[0]) + 1,
+                                  rule="numeric")
+    return v
+
+
+def _binary(data, col):
+    v = _numeric(data, col)
     bad = np.flatnonzero(~np.isnan(v) & (v != 0) & (v != 1))
     if bad.size:
         raise DataValidationError(f"must be 0/1, found {data[col].iloc[bad[0]]!r}", column=col,
@@ -53,26 +65,29 @@ def did_2x2(data: pd.DataFrame, y: str, treated: str, post: str, covariates: lis
     2.1
     """
     covariates = list(covariates or [])
-    if y not in data.columns:
-        raise DataValidationError(f"column {y!r} not found", column=y, rule="column-exists")
-    yv = pd.to_numeric(data[y], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    yv = _numeric(data, y)
     if np.all(np.isnan(yv)):
         raise DataValidationError("the outcome is missing (NaN) in every row", column=y, rule="outcome-not-all-nan")
     d, pst = _binary(data, treated), _binary(data, post)
     inter = f"{treated}:{post}"
     cols = {"const": np.ones(len(data)), treated: d, post: pst, inter: d * pst}
     for c in covariates:
-        if c not in data.columns:
-            raise DataValidationError(f"column {c!r} not found", column=c, rule="column-exists")
-        cols[c] = pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        cols[c] = _numeric(data, c)
     X = pd.DataFrame(cols, index=data.index)
     kind, ccol = parse_vcov(vcov)
+    if kind == "cluster" and ccol not in data.columns:
+        raise DataValidationError(f"cluster column {ccol!r} not found; available: {list(data.columns)}",
+                                  column=ccol, rule="column-exists")
     ok = ~np.isnan(yv) & X.notna().all(axis=1).to_numpy()
     if kind == "cluster":
         ok &= data[ccol].notna().to_numpy()
     notes = []
     if not ok.all():
-        notes.append(f"{int((~ok).sum())} rows with missing values dropped")
+        first = int(np.flatnonzero(~ok)[0]) + 1
+        msg = (f"{int((~ok).sum())} of {len(ok)} rows have a missing value in the outcome, treated, post, "
+               f"covariates or cluster and are left out (first: row {first})")
+        warnings.warn(msg, PanelWarning, stacklevel=2)
+        notes.append(msg)
     X, yk = X[ok], yv[ok]
     bad = _collinear(X.to_numpy(), list(X.columns))
     if bad:
