@@ -372,12 +372,12 @@ def as_panel(data, *, unit=None, time=None, y=None, treat=None, cohort=None, cov
                 and set(_as_list(covariates)) <= set(p.covariates) and weights in (None, p.weights_col))
         if same:
             return p
-        # a new treatment column replaces the panel's treatment definition (treat and cohort go together)
-        if treat is not None and treat != p.treat_col and cohort is None:
-            cohort = None
-        elif cohort is not None and cohort != p.cohort_col and treat is None:
-            treat = None
-        else:
+        # a new treatment column replaces the panel's treatment definition (treat and cohort go together): a new
+        # treat column alone drops the old cohort (derived anew), a new cohort column alone drops the old treat;
+        # otherwise the columns not given are taken from the panel
+        new_treat_only = treat is not None and treat != p.treat_col and cohort is None
+        new_cohort_only = cohort is not None and cohort != p.cohort_col and treat is None
+        if not (new_treat_only or new_cohort_only):
             treat, cohort = treat or p.treat_col, cohort or p.cohort_col
         return Panel(p.data, p.unit, p.time, y or p.y, treat, cohort,
                      _as_list(covariates) or p.covariates, weights or p.weights_col, balance="keep",

@@ -274,3 +274,112 @@ def test_pretest_warns_when_restrictions_are_many_relative_to_units():
     assert any("over-rejects" in note for note in res.notes) and "over-rejects" in str(res.summary())
     mp = att_gt(govstudy.load("mpdta"), y="lemp", unit="countyreal", time="year", cohort="first.treat")
     assert not any("over-rejects" in note for note in mp.notes)
+
+
+# ---------------------------------------------------------------------------- missing covariates, empty aggregations,
+# pre-test note, propensity-score separation
+def test_missing_covariate_is_reported_and_units_reflect_what_was_used(mpdta):
+    """Missing covariates are treated like missing outcomes (never imputed, each ATT(g,t) uses the units it can),
+    but no longer silently: a PanelWarning names the covariate and the counts, the result carries a note, and
+    info["Units"] counts the units used. Units whose covariate is missing everywhere drop out completely, so the
+    estimates and SEs equal those without them (abs 1e-12)."""
+    gone = mpdta["countyreal"].drop_duplicates().iloc[[0, 10, 300]].tolist()
+    df = mpdta.copy()
+    df.loc[df["countyreal"].isin(gone), "lpop"] = np.nan
+    with pytest.warns(PanelWarning, match=r"missing covariate values: 'lpop' for 3 units.*3 of 500 units lose "
+                                          r"\d+ unit-period observations, and 3 units enter no ATT\(g,t\)"):
+        r = att_gt(df, **KW, covariates=["lpop"])
+    assert r.info["Units"] == 497
+    assert any("missing covariate values (lpop)" in note for note in r.notes) and "lpop" in str(r.summary())
+    ref = att_gt(mpdta[~mpdta["countyreal"].isin(gone)], **KW, covariates=["lpop"])
+    np.testing.assert_allclose(r.att, ref.att, atol=1e-12)
+    np.testing.assert_allclose(r.se, ref.se, atol=1e-12)
+    # a covariate missing at one period only: the unit is left out of the cells with that base period only
+    df = mpdta.copy()
+    df.loc[(df["countyreal"] == gone[0]) & (df["year"] == 2003), "lpop"] = np.nan
+    with pytest.warns(PanelWarning, match=r"'lpop' for 1 units.*1 of 500 units lose 1 unit-period observations; "):
+        r1 = att_gt(df, **KW, covariates=["lpop"])
+    assert r1.info["Units"] == 500
+
+
+def test_missing_covariate_in_repeated_cross_sections_is_reported(mpdta):
+    df = mpdta.drop(index=mpdta.index[[1, 7]]).copy()          # unbalanced -> the rc path
+    df.loc[df.index[[20, 21, 22]], "lpop"] = np.nan
+    with pytest.warns(PanelWarning) as rec:
+        r = att_gt(df, **KW, covariates=["lpop"], unbalanced="rc")
+    msgs = [str(w.message) for w in rec]
+    assert any("missing covariate values: 'lpop' for 1 units" in m and "that observation only" in m
+               and "lose 3 unit-period observations" in m for m in msgs), msgs
+    assert r.info["Units"] == 500 and any("missing covariate" in note for note in r.notes)
+
+
+def test_aggregate_with_no_selected_cells_is_a_clear_error(res):
+    avail = r"available are \[-3, -2, -1, 0, 1, 2, 3\] \(post-treatment: \[0, 1, 2, 3\]\)"
+    with pytest.raises(ValueError, match=r"aggregate\('group', min_e=-inf, max_e=-1\): cohort\(s\) "
+                                         r"\[2004, 2006, 2007\] have no post-treatment.*" + avail):
+        res.aggregate("group", max_e=-1)
+    with pytest.raises(ValueError, match=r"aggregate\('simple', min_e=-inf, max_e=-1\).*" + avail):
+        res.aggregate("simple", max_e=-1)
+    with pytest.raises(ValueError, match=r"aggregate\('dynamic', min_e=5, max_e=inf\): no event time.*" + avail):
+        res.aggregate("dynamic", min_e=5)
+    with pytest.raises(ValueError, match=r"max_e=-1\): no post-treatment event time.*" + avail):
+        res.aggregate("dynamic", max_e=-1)
+    # a non-empty selection still works (R did's aggte with max_e=1: e = 0, 1 only)
+    assert res.aggregate("dynamic", min_e=0, max_e=1).tidy(overall=False)["event_time"].tolist() == [0, 1]
+
+
+def test_pretest_note_only_with_many_restrictions(mpdta):
+    """One restriction from 6 units (and 5 from 40 counties of mpdta) used to trigger the 'over-rejects badly'
+    note (df > n/10); it now needs df >= 10 as well."""
+    df = pd.DataFrame({"id": np.repeat(np.arange(6), 3), "t": np.tile([1, 2, 3], 6),
+                       "g": np.repeat([3, 3, 3, 0, 0, 0], 3),
+                       "y": np.random.default_rng(0).normal(size=18)})
+    small = att_gt(df, y="y", unit="id", time="t", cohort="g")
+    assert small.pretest["df"] == 1 and not any("over-rejects" in note for note in small.notes)
+    sub = mpdta[mpdta["countyreal"].isin(mpdta["countyreal"].drop_duplicates().iloc[::12])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PanelWarning)       # a single-unit cohort in this subset
+        r = att_gt(sub, **KW)
+    assert r.pretest["df"] == 5 and r.n < 50 and not any("over-rejects" in note for note in r.notes)
+
+
+def _separation_panel(kind):
+    rng = np.random.default_rng(0)
+    n, T = 60, 4
+    g = np.repeat([0, 3], n // 2)
+    if kind == "complete":      # x > 0 exactly for the treated cohort: no overlap at all
+        x = np.where(g > 0, rng.uniform(1, 2, n), rng.uniform(-2, -1, n))
+    else:
+        x = rng.normal(size=n)
+    z = np.zeros(n)
+    z[:3] = 1.0                 # a category only three controls have: quasi-separation
+    y = rng.normal(size=(n, T)) + x[:, None]
+    return pd.DataFrame({"id": np.repeat(np.arange(n), T), "t": np.tile(np.arange(1, T + 1), n),
+                         "g": np.repeat(g, T), "x": np.repeat(x, T), "z": np.repeat(z, T), "y": y.ravel()})
+
+
+@pytest.mark.parametrize("method", ["dr", "ipw"])
+def test_complete_separation_of_the_propensity_score_is_an_error(method):
+    # before: silently an ATT with SEs of ~1e16
+    with pytest.raises(DataValidationError, match=r"ATT\(g,t\) \(3,2\): the propensity score.*separated") as err:
+        att_gt(_separation_panel("complete"), y="y", unit="id", time="t", cohort="g", covariates=["x"], method=method)
+    assert err.value.rule == "ps-overlap"
+
+
+@pytest.mark.parametrize("unbalanced", ["keep", "rc"])
+def test_quasi_separation_of_the_propensity_score_warns(unbalanced):
+    """Three controls with z = 1 (no treated unit has it): the logit does not converge and their fitted
+    probabilities hit 0. Now a PanelWarning naming the cells and a note; the IPW estimate equals the one without
+    those controls and without z (abs 1e-8: their weight is ~exp(-50))."""
+    df = _separation_panel("quasi")
+    if unbalanced == "rc":
+        df = df.drop(index=[10])
+    kw = dict(y="y", unit="id", time="t", cohort="g", method="ipw", unbalanced=unbalanced)
+    with pytest.warns(PanelWarning, match=r"propensity score .*ATT\(g,t\) \(3,2\).*did not converge.*numerically 0 "
+                                          r"or 1 for \d+ of \d+ observations \(quasi-separation\)"):
+        r = att_gt(df, **kw, covariates=["x", "z"])
+    assert any("limited overlap" in note and "(3,2), (3,3), (3,4)" in note for note in r.notes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PanelWarning)        # a well-behaved propensity score stays silent
+        ref = att_gt(df[df["z"] == 0], **kw, covariates=["x"])
+    np.testing.assert_allclose(r.att, ref.att, atol=1e-8)

@@ -76,3 +76,19 @@ def test_bad_inputs(mpdta):
         event_study(pd.concat([mpdta, mpdta.iloc[[0]]]), **KW)
     with pytest.raises(ValueError, match="inside window"):
         event_study(mpdta, **KW, window=(0, 2))
+
+
+@pytest.mark.parametrize("method", ["twfe", "sun_abraham"])
+def test_treated_units_without_observed_outcomes_are_named(mpdta, method):
+    """Used to say 'no post-treatment relative periods in the data' (the relative periods exist; the outcome
+    does not): now the error names the outcome column."""
+    df = mpdta.copy()
+    df.loc[df["first.treat"] > 0, "lemp"] = np.nan
+    with pytest.raises(DataValidationError, match="treated units .* have no observed outcomes: 'lemp' is missing") as e:
+        event_study(df, **KW, method=method)
+    assert e.value.column == "lemp" and e.value.rule == "treated-outcome-observed"
+    df = mpdta.copy()
+    df.loc[(df["first.treat"] > 0) & (df["year"] >= df["first.treat"]), "lemp"] = np.nan
+    with pytest.raises(DataValidationError, match="no observed outcomes after treatment: 'lemp'") as e:
+        event_study(df, **KW, method=method)
+    assert e.value.column == "lemp"

@@ -107,3 +107,23 @@ def test_reusing_a_panel_with_another_treatment_column():
     direct = govstudy.twfe(panel.data, y="certificates", treat="treated_service_upgrade", unit=panel.unit,
                            time=panel.time)
     assert res.estimate == pytest.approx(direct.estimate, rel=1e-12)
+
+
+def test_reusing_a_panel_replaces_the_treatment_definition_both_ways():
+    """as_panel on a Panel: a new treat column alone replaces the old cohort (derived anew), a new cohort column
+    alone replaces the old treat column; a column already in use keeps the other one. (Guards the restructured
+    if/else in as_panel; behaviour unchanged.)"""
+    df = frame().assign(g2=[3, 3, 3, 0, 0, 0, 0, 0, 0])
+    df["D2"] = ((df["g2"] > 0) & (df["t"] >= df["g2"])).astype(int)
+    df["D"] = ((df["g"] > 0) & (df["t"] >= df["g"])).astype(int)
+    by_cohort = Panel(df, "id", "t", "y", cohort="g")
+    q = as_panel(by_cohort, treat="D2")
+    assert (q.treat_col, q.cohort_col) == ("D2", None) and q.unit_cohort.tolist() == [3, 0, 0]
+    by_treat = Panel(df, "id", "t", "y", treat="D")
+    q = as_panel(by_treat, cohort="g2")
+    assert (q.treat_col, q.cohort_col) == (None, "g2") and q.treat_values.tolist() == df["D2"].tolist()
+    both = Panel(df, "id", "t", "y", treat="D", cohort="g")
+    q = as_panel(both, y="g2")             # a new outcome only: the treatment definition is kept
+    assert (q.treat_col, q.cohort_col, q.y) == ("D", "g", "g2")
+    q = as_panel(by_cohort, treat="D", cohort="g")
+    assert (q.treat_col, q.cohort_col) == ("D", "g")

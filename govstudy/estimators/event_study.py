@@ -87,6 +87,13 @@ def event_study(data: pd.DataFrame | Panel, y: str, unit: str | None = None, tim
         rows = tv < last
         treated = treated & (G != last)
         notes.append(f"no never-treated units: cohort {last} is the control group; periods >= {last} dropped")
+    observed = np.isfinite(p.y_values)
+    if not (treated & rows & observed).any():
+        raise DataValidationError(f"the treated units (cohort > 0) have no observed outcomes: {p.y!r} is missing "
+                                  "in every row of every treated unit", column=p.y, rule="treated-outcome-observed")
+    if not (treated & rows & observed & (tv >= G)).any():
+        raise DataValidationError(f"the treated units (cohort > 0) have no observed outcomes after treatment: {p.y!r} "
+                                  "is missing in every post-treatment row", column=p.y, rule="treated-outcome-observed")
     es_vals = np.unique(rel[treated & rows])
     es_vals = es_vals[es_vals != ref]
     if ref not in np.unique(rel[treated & rows]):

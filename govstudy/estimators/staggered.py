@@ -38,6 +38,11 @@ Conventions
   so SEs stay clustered by unit. A balanced panel always uses the panel estimator. Data that really
   are repeated cross-sections: give every row its own ``unit`` id and pass ``unbalanced="rc"``
   (the ``panel=False`` mode of R did; estimates and SEs equal csdid's, tested).
+* Missing covariates are never imputed and never dropped silently: like a missing outcome, a unit whose
+  covariate is missing at an ATT(g,t)'s base period (``"rc"``: an observation with a missing covariate) is
+  left out of that ATT(g,t), with a warning and a note giving the counts; ``info["Units"]`` counts the units
+  that enter at least one ATT(g,t). A propensity score that does not converge or has fitted probabilities of
+  0 or 1 (quasi-separation) is reported the same way; complete separation raises.
 * The DR repeated-cross-section influence function takes the estimation effect of the pre-period
   control regression with a minus sign (the ATT depends on it through -tau_pre), as csdid does.
   R ``DRDID``'s ``drdid_rc`` source adds the pre- and post-period terms (``inf.treat.or``,
@@ -72,23 +77,64 @@ __all__ = ["att_gt", "ATTgtResult", "AggregateResult"]
 
 
 # --------------------------------------------------------------------------- 2x2 estimators (panel)
+_PS_EPS = 10 * np.finfo(float).eps  # R glm.fit's threshold for "fitted probabilities numerically 0 or 1"
+
+
+class _Separation(np.linalg.LinAlgError):
+    """The propensity-score logit is completely separated: no control (or no treated unit) overlaps."""
+
+
 def _logit(D, X, w, maxiter=50, tol=1e-10):
-    """Weighted logit by Newton-Raphson; returns fitted probabilities and the inverse Hessian (X'WX)^-1."""
+    """Weighted logit by Newton-Raphson.
+
+    Returns fitted probabilities, the inverse Hessian (X'WX)^-1 and ``problem``: None, or a description of
+    what went wrong (no convergence in ``maxiter`` iterations, fitted probabilities numerically 0 or 1 --
+    quasi-separation). Complete separation (every control at 0 or every treated unit at 1, or a Hessian
+    that becomes singular during the iterations) raises ``_Separation``; a design singular from the start
+    raises ``np.linalg.LinAlgError``.
+    """
     beta = np.zeros(X.shape[1])
     m = np.average(D, weights=w)
     beta[0] = np.log(m / (1 - m))
-    for _ in range(maxiter):
+    converged = False
+    for it in range(maxiter):
         eta = X @ beta
-        p = 1 / (1 + np.exp(-eta))
+        with np.errstate(over="ignore"):  # exp overflow = a probability of 0, which is what it should be
+            p = 1 / (1 + np.exp(-eta))
         W = w * p * (1 - p)
         H = X.T @ (X * W[:, None])
-        step = np.linalg.solve(H, X.T @ (w * (D - p)))
+        try:
+            step = np.linalg.solve(H, X.T @ (w * (D - p)))
+        except np.linalg.LinAlgError:
+            if it == 0:
+                raise
+            raise _Separation(f"the Hessian became singular after {it} Newton iterations (fitted probabilities "
+                              "run to 0 or 1)") from None
         beta += step
         if np.max(np.abs(step)) < tol:
+            converged = True
             break
-    p = 1 / (1 + np.exp(-(X @ beta)))
+    with np.errstate(over="ignore"):
+        p = 1 / (1 + np.exp(-(X @ beta)))
+    at01 = (p < _PS_EPS) | (p > 1 - _PS_EPS)
+    pos = w > 0
+    if (at01 | ~pos)[D == 0].all() or (at01 | ~pos)[D == 1].all():
+        raise _Separation("fitted probabilities are numerically 0 for every control or 1 for every treated unit "
+                          "(complete separation)")
     W = w * p * (1 - p)
-    return p, np.linalg.inv(X.T @ (X * W[:, None]))
+    try:
+        Hinv = np.linalg.inv(X.T @ (X * W[:, None]))
+    except np.linalg.LinAlgError:
+        raise _Separation("the Hessian is singular at the last Newton iteration (fitted probabilities at 0 or 1)"
+                          ) from None
+    problem = None
+    if not converged or at01.any():
+        parts = [] if converged else [f"did not converge in {maxiter} Newton iterations"]
+        if at01.any():
+            parts.append(f"fitted probabilities numerically 0 or 1 for {int(at01.sum())} of {len(p)} observations "
+                         "(quasi-separation)")
+        problem = "; ".join(parts)
+    return p, Hinv, problem
 
 
 def _ols_fit(dy, X, w, mask):
@@ -104,11 +150,13 @@ def _did_panel(DY, D, X, w, method):
     ``DY`` is an (n, m) matrix of outcome changes sharing one treated/control sample, design X and weights
     (e.g. the post-treatment periods of one cohort against its base period): the propensity score and the
     control-regression design are fitted once, the m outcome regressions in one solve. Returns (m,) ATTs
-    and an (n, m) influence-function matrix; a 1-D ``dy`` gives a scalar and a vector.
+    and an (n, m) influence-function matrix; a 1-D ``dy`` gives a scalar and a vector. The third value is the
+    propensity-score fit's ``problem`` (see ``_logit``; None for ``"reg"``).
     """
     one = DY.ndim == 1
     DY = DY[:, None] if one else DY
     n = len(D)
+    problem = None
     if method in ("dr", "reg"):
         wols = w * (1 - D)
         XtX = X.T @ (X * wols[:, None])
@@ -120,7 +168,7 @@ def _did_panel(DY, D, X, w, method):
         def alr_ols_at(v):                      # alr_ols @ v for every column
             return E * (X @ (XpX_inv @ v))[:, None]
     if method in ("dr", "ipw"):
-        ps, Hinv = _logit(D, X, w)
+        ps, Hinv, problem = _logit(D, X, w)
         ps = np.minimum(ps, 1 - 1e-6)
         trim = np.where(D == 0, ps < 0.995, True)
         alr_ps = ((w * (D - ps))[:, None] * X) @ (Hinv * n)
@@ -148,7 +196,7 @@ def _did_panel(DY, D, X, w, method):
         inf_t = w_t[:, None] * (DY - eta_t) / mt
         inf_c = (w_t[:, None] * (OUT - eta_c) + alr_ols_at((w_t[:, None] * X).mean(0))) / mt
     att, inf = eta_t - eta_c, inf_t - inf_c
-    return (float(att[0]), inf[:, 0]) if one else (att, inf)
+    return (float(att[0]), inf[:, 0], problem) if one else (att, inf, problem)
 
 
 # --------------------------------------------------------------------------- 2x2 estimators (repeated cross-sections)
@@ -181,13 +229,15 @@ def _did_rc(y, post, D, X, w, method):
     or base (post=0) period; D = treated-cohort indicator; X with an intercept column. The influence
     function is scaled per observation of this 2x2 sample (mean zero, SE = sqrt(sum IF^2) / n_obs).
     The propensity score is trimmed as in the panel estimators (controls with p >= 0.995 get weight 0).
+    The third value is the propensity-score fit's ``problem`` (see ``_logit``; None for ``"reg"``).
     """
     n = len(y)
     w = w / w.mean()
+    problem = None
     c0, c1 = (D == 0) & (post == 0), (D == 0) & (post == 1)
     t0, t1 = (D == 1) & (post == 0), (D == 1) & (post == 1)
     if method in ("dr", "ipw"):
-        ps, Hinv = _logit(D, X, w)
+        ps, Hinv, problem = _logit(D, X, w)
         ps = np.minimum(ps, 1 - 1e-6)
         trim = np.where(D == 0, ps < 0.995, True)
         alr_ps = ((w * (D - ps))[:, None] * X) @ (Hinv * n)
@@ -205,7 +255,7 @@ def _did_rc(y, post, D, X, w, method):
         a_c0, f_c0 = _lead(w_c0, y)
         M2 = ((w_c1 * (y - a_c1))[:, None] * X).mean(0) / w_c1.mean() \
             - ((w_c0 * (y - a_c0))[:, None] * X).mean(0) / w_c0.mean()
-        return (a_t1 - a_t0) - (a_c1 - a_c0), (f_t1 - f_t0) - (f_c1 - f_c0 + alr_ps @ M2)
+        return (a_t1 - a_t0) - (a_c1 - a_c0), (f_t1 - f_t0) - (f_c1 - f_c0 + alr_ps @ M2), problem
 
     if method == "reg":
         w_d = w * D
@@ -213,7 +263,7 @@ def _did_rc(y, post, D, X, w, method):
         a_t0, f_t0 = _lead(w_d * (1 - post), y)
         a_c, f_c = _lead(w_d, out_c1 - out_c0)
         M1 = (w_d[:, None] * X).mean(0) / w_d.mean()
-        return (a_t1 - a_t0) - a_c, (f_t1 - f_t0) - (f_c + (alr_c1 - alr_c0) @ M1)
+        return (a_t1 - a_t0) - a_c, (f_t1 - f_t0) - (f_c + (alr_c1 - alr_c0) @ M1), problem
 
     # dr (locally efficient): control outcome regressions by period, treated ones for the efficiency terms
     out_t0, alr_t0 = _ols_alr(y, X, w, t0)
@@ -244,7 +294,7 @@ def _did_rc(y, post, D, X, w, method):
     M2 = ((w_c1 * (r - a_c1))[:, None] * X).mean(0) / w_c1.mean() \
         - ((w_c0 * (r - a_c0))[:, None] * X).mean(0) / w_c0.mean()
     inf = (f_t1 - f_t0) - (f_c1 - f_c0 + alr_ps @ M2) + (f_d1 - f_dt1) - (f_d0 - f_dt0) + f_or
-    return att, inf
+    return att, inf, problem
 
 
 # --------------------------------------------------------------------------- one ATT(g, t)
@@ -270,7 +320,8 @@ def _gt_rc(yt, yb, xt, xb, treat, ctrl, wu, method, out):
     control unit at period t (post) or at the base period enters, whether or not the unit is observed at
     the other period (R did's ``allow_unbalanced_panel``). Covariates are the observation's own values.
     The per-observation influence function is scaled by n / n_obs (n units, n_obs observations in this
-    2x2) and summed within unit into ``out``. Returns (att, ok)."""
+    2x2) and summed within unit into ``out``. Returns (att, ok, problem), ``problem`` from the propensity score
+    (see ``_logit``)."""
     n = len(yt)
     keep = treat | ctrl
     ot = keep & np.isfinite(yt)
@@ -280,7 +331,7 @@ def _gt_rc(yt, yb, xt, xb, treat, ctrl, wu, method, out):
     for x in xb:
         ob &= np.isfinite(x)
     if min(wu[ot & treat].sum(), wu[ot & ctrl].sum(), wu[ob & treat].sum(), wu[ob & ctrl].sum()) <= 0:
-        return np.nan, False
+        return np.nan, False, None
     if not xt:
         # intercept only: the locally efficient DR, IPW and regression estimators all reduce to the
         # difference of four weighted cell means (same estimate and influence function)
@@ -294,16 +345,16 @@ def _gt_rc(yt, yb, xt, xb, treat, ctrl, wu, method, out):
             mu = (wc @ y0) / W
             att += sign * mu
             out += (sign * n / W) * (wc * (y0 - mu))
-        return att, True
+        return att, True, None
     it, ib = np.flatnonzero(ot), np.flatnonzero(ob)
     uid = np.concatenate([it, ib])
     y = np.concatenate([yt[it], yb[ib]])
     post = np.concatenate([np.ones(len(it)), np.zeros(len(ib))])
     D = treat[uid].astype(float)
     X = np.column_stack([np.ones(len(uid))] + [np.concatenate([a[it], b[ib]]) for a, b in zip(xt, xb)])
-    att, f = _did_rc(y, post, D, X, wu[uid], method)
+    att, f, problem = _did_rc(y, post, D, X, wu[uid], method)
     out[:] = np.bincount(uid, weights=f * (n / len(uid)), minlength=n)
-    return att, True
+    return att, True, problem
 
 
 # --------------------------------------------------------------------------- results
@@ -492,12 +543,24 @@ class ATTgtResult:
                 f = f + wif(keep) @ att[keep]
             return est, f
 
+        e_all = t - g
+        e_post = sorted(int(v) for v in np.unique(e_all[e_all >= 0]))
+
+        def nothing(what):
+            return ValueError(f"aggregate({kind!r}, min_e={min_e}, max_e={max_e}): {what}; the event times "
+                              f"available are {sorted(int(v) for v in np.unique(e_all))} (post-treatment: {e_post})")
+
         if kind == "simple":
             keep = (g <= t) & (t - g <= max_e)
+            if not keep.any():
+                raise nothing("no post-treatment ATT(g,t) with event time e <= max_e")
             est, f = agg(keep, pg[keep])
             se, _ = self._bands(np.array([est]), f[:, None])
             return AggregateResult(kind, est, se[0], pd.DataFrame(), None, self.alpha, self.n, f, None, self._boot)
         if kind == "group":
+            empty = [int(gg) for gg in glist if not ((g == gg) & (gg <= t) & (t - gg <= max_e)).any()]
+            if empty:
+                raise nothing(f"cohort(s) {empty} have no post-treatment ATT(g,t) with event time e <= max_e")
             vals, fs = [], []
             for gg in glist:
                 keep = (g == gg) & (gg <= t) & (t - gg <= max_e)
@@ -517,6 +580,10 @@ class ATTgtResult:
             e = t - g
             eseq = np.unique(e)
             eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
+            if not len(eseq):
+                raise nothing("no event time e with min_e <= e <= max_e")
+            if not (eseq >= 0).any():
+                raise nothing("no post-treatment event time e >= 0 with min_e <= e <= max_e")
             vals, fs = [], []
             for ee in eseq:
                 keep = e == ee
@@ -525,8 +592,6 @@ class ATTgtResult:
                 fs.append(f)
             vals, F = np.array(vals), np.column_stack(fs)
             post = eseq >= 0
-            if not post.any():
-                raise ValueError("no post-treatment event times to aggregate")
             overall = float(vals[post].mean())
             f_all = F[:, post].mean(1)
             labels, key = eseq, "event_time"
@@ -757,8 +822,14 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
     ok_pair = np.ones(J, bool)
     never = G == 0
 
-    def singular(js):
+    def singular(js, err=None):
         cells = ", ".join(f"({gs[j]},{ts[j]})" for j in js)
+        if isinstance(err, _Separation):
+            return DataValidationError(
+                f"ATT(g,t) {cells}: the propensity score (logit of cohort membership on the covariates {covariates}) "
+                f"is separated: {err}. Treated and control units do not overlap in these covariates, so the "
+                "ATT(g,t) is not identified with them; drop or coarsen covariates", column=cohort_col,
+                rule="ps-overlap")
         return DataValidationError(
             f"ATT(g,t) {cells}: a propensity-score or outcome-regression design is singular (too few treated or "
             f"control observations at the periods compared for the covariates {covariates}); drop covariates or "
@@ -767,19 +838,27 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
     def controls(j, treat):
         return never if control == "never" else never | ((G > lim[j]) & ~treat)
 
+    ps_problems = []   # (cells, problem) of propensity-score fits that did not converge or hit 0/1
+    if covariates:
+        # unit-periods whose covariates are all observed; ``pool`` marks the unit-periods some ATT(g,t) would use
+        # if its covariates were observed, ``used`` the units that enter at least one ATT(g,t)
+        xok = np.ones((n, len(tlist)), bool, order="F")
+        for x in Xw:
+            xok &= np.isfinite(x)
+        pool = np.zeros((n, len(tlist)), bool, order="F")
+        used = np.zeros(n, bool)
     if covariates and not rc:
         # panel estimator with covariates: cells of one cohort with the same base period and the same sample
         # (e.g. all post-treatment periods against g-1) share the propensity score and the regression design,
         # so they are estimated together, in blocks of up to 8 periods (bounded temporaries)
-        xok = np.ones((n, len(tlist)), bool, order="F")
-        for x in Xw:
-            xok &= np.isfinite(x)
         groups: dict = {}
         for j in np.flatnonzero(~is_ref):
             treat = G == gs[j]
-            sub = (treat | controls(j, treat)) & np.isfinite(Y[:, tis[j]]) & np.isfinite(Y[:, bs[j]]) & xok[:, bs[j]]
+            sub = (treat | controls(j, treat)) & np.isfinite(Y[:, tis[j]]) & np.isfinite(Y[:, bs[j]])
+            pool[:, bs[j]] |= sub           # covariates are taken at the base period
+            sub &= xok[:, bs[j]]
+            used |= sub
             groups.setdefault((gs[j], bs[j], sub.tobytes()), (sub, []))[1].append(j)
-        del xok
         for (g, b, _), (sub, js) in groups.items():
             idx = np.flatnonzero(sub)
             D = (G[idx] == g).astype(float)
@@ -791,9 +870,11 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
                 jj = np.array(js[c:c + 8])
                 DY = Y[np.ix_(idx, tis[jj])] - Y[idx, b][:, None]
                 try:
-                    a, F = _did_panel(DY, D, X, wu[idx], method)
-                except np.linalg.LinAlgError:
-                    raise singular(jj) from None
+                    a, F, problem = _did_panel(DY, D, X, wu[idx], method)
+                except np.linalg.LinAlgError as e:
+                    raise singular(jj, e) from None
+                if problem:
+                    ps_problems.append((jj, problem))
                 att[jj] = a
                 inf[np.ix_(idx, jj)] = (n / len(idx)) * F
     else:
@@ -804,22 +885,61 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
             if not rc:
                 att[j], ok_pair[j] = _gt_panel_means(yt, yb, treat, ctrl, wu, inf[:, j])
                 continue
+            if covariates:   # each observation's own covariates: the ones at t and at the base period
+                ot, ob = (treat | ctrl) & np.isfinite(yt), (treat | ctrl) & np.isfinite(yb)
+                pool[:, tis[j]] |= ot
+                pool[:, bs[j]] |= ob
+                used |= (ot & xok[:, tis[j]]) | (ob & xok[:, bs[j]])
             try:
-                att[j], ok_pair[j] = _gt_rc(yt, yb, [x[:, tis[j]] for x in Xw], [x[:, bs[j]] for x in Xw],
-                                            treat, ctrl, wu, method, inf[:, j])
-            except np.linalg.LinAlgError:
-                raise singular([j]) from None
+                att[j], ok_pair[j], problem = _gt_rc(yt, yb, [x[:, tis[j]] for x in Xw], [x[:, bs[j]] for x in Xw],
+                                                     treat, ctrl, wu, method, inf[:, j])
+            except np.linalg.LinAlgError as e:
+                raise singular([j], e) from None
+            if problem:
+                ps_problems.append(([j], problem))
+    n_used = n
+    if covariates:
+        lost = pool & ~xok
+        if lost.any():
+            # missing covariates are never imputed: as with a missing outcome, the unit (panel) or observation (rc)
+            # is left out of each ATT(g,t) that needs the missing value -- said here, with counts
+            per_cov = {c: int((pool & ~np.isfinite(x)).any(axis=1).sum()) for c, x in zip(covariates, Xw)}
+            per_cov = {c: k for c, k in per_cov.items() if k}
+            n_aff, n_obs_lost = int(lost.any(axis=1).sum()), int(lost.sum())
+            n_none = int((pool.any(axis=1) & ~used).sum())
+            n_used = n - n_none
+            where = ("at an ATT(g,t)'s base period is left out of that ATT(g,t)" if not rc else
+                     "at a period is left out of the ATT(g,t) that use that period (that observation only)")
+            msg = (f"missing covariate values: {', '.join(f'{c!r} for {k} units' for c, k in per_cov.items())}. "
+                   f"A unit with a missing covariate {where}: {n_aff} of {n} units lose {n_obs_lost} unit-period "
+                   f"observations{f', and {n_none} units enter no ATT(g,t) at all' if n_none else ''}; no value is "
+                   "imputed. Impute or drop the covariate to keep them.")
+            warnings.warn(msg, PanelWarning, stacklevel=2)
+            notes.append(f"missing covariate values ({', '.join(per_cov)}): {n_aff} units left out of some ATT(g,t) "
+                         f"({n_obs_lost} unit-period observations), {n_none} of them out of all")
+        del xok, pool, used
     if not ok_pair.all():
         bad = [f"({g},{t})" for g, t, o in zip(gs, ts, ok_pair) if not o]
         raise DataValidationError(f"ATT(g,t) {bad} have no treated or no control observations in their two periods; "
                                   "check the control group and the panel's coverage", column=cohort_col,
                                   rule="gt-has-data")
+    if ps_problems:
+        by_problem: dict = {}
+        for js, pr in ps_problems:
+            by_problem.setdefault(pr, []).extend(f"({gs[j]},{ts[j]})" for j in js)
+        shown = "; ".join(f"{', '.join(c)}: {pr}" for pr, c in by_problem.items())
+        cells = sorted({(int(gs[j]), int(ts[j])) for js, _ in ps_problems for j in js})
+        warnings.warn(f"propensity score (logit of cohort membership on {covariates}) of ATT(g,t) {shown}. "
+                      "Units with a fitted probability of 0 or 1 get no weight as controls, so these ATT(g,t) rest "
+                      "only on the region where treated and control units overlap; consider coarser covariates",
+                      PanelWarning, stacklevel=2)
+        notes.append(f"propensity score not converged or at 0/1 (limited overlap) for ATT(g,t) "
+                     f"{', '.join(f'({g},{t})' for g, t in cells)}")
     del Y, Xw
     res = ATTgtResult(gs, ts, tlist[bs], att, inf, None, None, alpha, G, wu, cl_codes, {}, notes,
                       None if bootstrap is None else (int(bootstrap), seed), None)
     se, crit = res._bands(att, inf)
-    se = np.where(is_ref, np.nan, se) if bootstrap is None else se
-    res.se, res.crit = np.where(is_ref, 0.0, se), crit
+    res.se, res.crit = np.where(is_ref, 0.0, se), crit  # reference cells (universal base) are 0 by construction
     # pre-test: Wald on pre-treatment ATT(g,t) (excluding reference cells)
     pre = (ts < gs) & ~is_ref
     if pre.any():
@@ -833,7 +953,9 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
         stat = float(att[pre] @ np.linalg.pinv(V) @ att[pre])
         df = int(np.linalg.matrix_rank(V))
         res.pretest = {"stat": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df))}
-        if df > n_independent / 10:
+        # the chi2 approximation breaks down with many restrictions relative to the units (or clusters); a
+        # handful of restrictions is fine even from few units (no note for, e.g., 1 restriction from 6 units)
+        if df >= 10 and df > n_independent / 10:
             notes.append(
                 f"the pre-test jointly tests {df} pre-period ATT(g,t) estimated from {n_independent} "
                 f"{'clusters' if cl_codes is not None else 'units'}: with this many restrictions the chi2 "
@@ -842,7 +964,7 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
     res.info = {"Outcome": y, "Control group": {"never": "never treated", "notyet": "not yet treated"}[control],
                 "Estimation method": {"dr": "doubly robust", "ipw": "inverse probability weighting",
                                       "reg": "outcome regression"}[method],
-                "Base period": base_period, "Anticipation": anticipation, "Units": n,
+                "Base period": base_period, "Anticipation": anticipation, "Units": n_used,
                 "Cohort sizes": sizes,
                 "Standard errors": ("analytic (influence function)" if bootstrap is None
                                     else f"multiplier bootstrap ({bootstrap} draws), uniform bands")
