@@ -97,3 +97,75 @@ def test_very_long_line():
     line = "全区建成党群服务中心12个，投入资金86.5万元，" * 20000  # ~0.5 M characters, no 。
     df = _check(line)
     assert len(df) == 40000
+
+
+# --- written signs (quantities.py, "Signed numbers") ----------------------------------------------
+_MINUS = ["-", "－", "−"]
+_PLUS = ["+", "＋"]
+_FULLWIDTH = str.maketrans({**{str(i): chr(0xFF10 + i) for i in range(10)}, ".": "．", "%": "％"})
+# cue before the number -> (cue sign, comparison)
+_SIGN_CUES = {"同比": (1.0, "yoy"), "环比": (1.0, "previous_period"), "较上年": (1.0, "yoy"),
+              "同比增长": (1.0, "yoy"), "同比上升": (1.0, "yoy"), "同比下降": (-1.0, "yoy"),
+              "同比减少": (-1.0, "yoy"), "环比下降": (-1.0, "previous_period")}
+
+
+@DET
+@given(st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False),
+       st.booleans(), st.data(), st.sampled_from(sorted(_SIGN_CUES)),
+       st.sampled_from(["%", "个百分点", "名", "个"]), st.booleans())
+def test_signed_value_round_trips(d, negative, data, cue, unit, fullwidth):
+    """A signed number written after a comparison or change cue is read back with the product of
+    the written sign and the cue sign, as a change, with the sign inside the span."""
+    x = float(d)
+    sign_char = data.draw(st.sampled_from(_MINUS if negative else _PLUS))
+    number = format_numeral(x)
+    if fullwidth:
+        number = number.translate(_FULLWIDTH)
+    written = f"{sign_char}{number}{unit}"
+    text = f"今年以来，社区服务事项{cue}{written}，成效明显。"
+    qs = find_quantities(text)
+    assert len(qs) == 1, [q.span_text for q in qs]
+    q = qs[0]
+    cue_sign, comparison = _SIGN_CUES[cue]
+    assert q.span_text == written and text[q.start:q.end] == written
+    assert q.value == (-1.0 if negative else 1.0) * cue_sign * x
+    assert q.kind == ("change_pct" if unit in ("%", "个百分点") else "change_abs")
+    assert q.comparison == comparison
+
+
+@DET
+@given(st.integers(min_value=0, max_value=999), st.integers(min_value=1, max_value=999),
+       st.sampled_from(["-", "－", "~", "至"]), st.sampled_from(["名", "个", "%", "天"]))
+def test_range_dash_is_not_a_sign(a, step, sep, unit):
+    """3-5名 is a range: no negative value, whatever the separator."""
+    b = a + step
+    text = f"每个小区配备{a}{sep}{b}{unit}志愿者。"
+    qs = find_quantities(text)
+    assert len(qs) == 1
+    assert (qs[0].value, qs[0].value_max) == (float(a), float(b))
+    assert qs[0].span_text == f"{a}{sep}{b}{unit}"
+
+
+@DET
+@given(st.integers(min_value=1990, max_value=2030), st.integers(min_value=1, max_value=12),
+       st.integers(min_value=1, max_value=28), st.integers(min_value=1, max_value=9999),
+       st.sampled_from(["-", "－", "−"]))
+def test_dates_and_phone_numbers_are_not_signs(y, mo, day, n, dash):
+    """Dates (2024-06, 2024-06-28) and phone numbers (0564-3312345) give no signed value."""
+    text = (f"{y}{dash}{mo:02d}{dash}{day:02d}，热线0564{dash}3312345接听来电{n}次；"
+            f"{y}{dash}{mo:02d}新增志愿者{n}名。")
+    qs = find_quantities(text)
+    assert [q.span_text for q in qs] == [f"{n}次", f"{n}名"]
+    assert all(q.value == n for q in qs)
+
+
+@DET
+@given(st.text(alphabet=st.sampled_from("0123456789０１２.%％-－−﹣+＋~至同比增长下降名个元万月年，。1+N“”"),
+               max_size=120))
+def test_signed_text_spans_exact(text):
+    """Random text dense in signs and dashes keeps ``text[start:end] == span_text``; a negative value
+    comes from a written minus (in the span) or a decrease cue before it."""
+    df = _check(text)
+    for _, r in df.iterrows():
+        if r["value"] < 0 and r["span_text"][:1] not in "-－−﹣":
+            assert r["kind"] in ("change_pct", "change_abs")

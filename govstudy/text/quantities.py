@@ -34,12 +34,44 @@ Decisions beyond EXTRACTION.md (documented here; the test corpus pins them):
   money under 每年 stays ``amount``; ``ratio`` needs 人均/户均/每人/每名…, 每个社区/每万人…, or ``/人``;
 * enumerations: a Chinese numeral 2–12 with 类/级/种/大, or with 张/项/个/支 after 等 or inside quotes;
 * ages (岁), 起 (cases), 成 (tenths) and 半 are not in the unit lexicon: no row;
-* a lone Chinese 一 before a measure word (一个, 一场) is an article, not a count.
+* a lone Chinese 一 before a measure word (一个, 一场) is an article, not a count;
+* written signs (see "Signed numbers" below).
+
+Signed numbers
+--------------
+A sign glued to an Arabic number (``-5%``, full-width ``－８．５％``, U+2212 ``−4.1%``, ``+12.5%``,
+``＋２０％``; U+FE63/U+FE62 too) is read as part of the number:
+
+* it is **inside the span**: ``span_text`` of 同比-3.2% is ``-3.2%`` (still ``text[start:end]``), like
+  the decimal point it belongs to the numeral as written, whereas cue words (同比, 下降) stay outside;
+* it multiplies the value together with the cue sign: 同比增长-5% → −5, 同比下降-5% → **+5** (a
+  double negative: "fell by −5%" is a rise of 5%), 同比减少-3项 → +3, 结余为-12万元 → −120000;
+* a comparison word directly before a signed number makes it a change, as if 增长 stood there:
+  同比-3.2% → ``change_pct`` −3.2, ``yoy``; 环比+12.5% → ``change_pct`` +12.5, ``previous_period``;
+  较上年-0.3个百分点 → ``change_pct``; 同比-3名 → ``change_abs``.  An *unsigned* number right after
+  同比 (同比90%) is left a level: it may be a ratio to last year, not a change;
+* a dash or plus is **not** a sign when it follows a digit, letter, ``.``, ``%``/``‰``, a closing
+  bracket or quote, a Chinese numeral, 余/多, ``/``, a dash (—) or another sign (ranges ``3-5名``,
+  dates ``2024-06-28``, phone numbers ``0564-3312345``, times ``8:30-17:30``, formulas ``1+3``),
+  nor when it directly follows a previous number with its measure word (``100元-200元``,
+  ``85%-90%``: a range written with two units, which stays two positive rows as before); after a
+  ``~``/至 it is a sign (``-5%~-3%`` → −5 and −3);
+* ``+`` is also a conjunction in Chinese (党建+物业, 1个中心+6个站点), so it counts as a sign only at
+  the start of a clause (after punctuation, an opening quote or bracket) or right after a
+  comparison or change cue or a level verb (同比, 环比, 较上年, 增长, 净增, 下降, 减少, 为, 达, 是,
+  至, 到);
+* a range keeps each end's own sign: ``-5~-3%`` → −5..−3, ``-3-5%`` → −3..5 (the second end may
+  carry a sign only when the first one does);
+* in a before/after pair (从-3%提高到5%) the value is the written level, sign included.
 
 >>> [(q.span_text, q.value, q.unit, q.qualifier, q.kind) for q in find_quantities("投入资金86.5万元，召开板凳会350余场次。")]
 [('86.5万元', 865000.0, '元', 'exact', 'amount'), ('350余场次', 350.0, '场次', 'at_least', 'count')]
 >>> [(q.value, q.kind, q.comparison) for q in find_quantities("证明事项同比下降20%。")]
 [(-20.0, 'change_pct', 'yoy')]
+>>> [(q.span_text, q.value, q.kind, q.comparison) for q in find_quantities("收入同比-3.2%，利润同比增长-5%。")]
+[('-3.2%', -3.2, 'change_pct', 'yoy'), ('-5%', -5.0, 'change_pct', 'yoy')]
+>>> [(q.span_text, q.value) for q in find_quantities("支出同比下降-5%，每组3-5名。")]
+[('-5%', 5.0), ('3-5名', 3.0)]
 """
 
 from __future__ import annotations
@@ -83,6 +115,7 @@ _NORM_TABLE = str.maketrans({
     **{chr(0xFF10 + i): str(i) for i in range(10)},
     **{_TRAD[i]: _TRAD[i + 1] for i in range(0, len(_TRAD), 2)},
     "％": "%", "．": ".", "～": "~", "－": "-", "＋": "+", "〇": "零", "／": "/", "㎡": "㎡",
+    "−": "-", "﹣": "-", "﹢": "+",  # U+2212 minus sign, small hyphen-minus and small plus: signs
 })
 
 
@@ -141,8 +174,8 @@ _NUM = rf"(?:{_AR})[十百千万亿]{{0,2}}|{_CNN}"
 _CANDIDATE = re.compile(
     rf"""(?<![\d.A-Za-z])
     (?:百分之(?P<pnum>{_AR}|{_CNN})
-     |(?P<num>{_NUM})
-      (?:[ \t]*(?P<rsep>[-~—至到])[ \t]*(?P<num2>{_NUM}))?
+     |(?P<sign>[-+](?=\d))?(?P<num>{_NUM})
+      (?:[ \t]*(?P<rsep>[-~—至到])[ \t]*(?(sign)(?P<sign2>[-+](?=\d))?)(?P<num2>{_NUM}))?
       (?P<suf>[余多])?
       (?P<mag2>(?<=[余多])[万亿])?
       (?P<ws>\s{{0,4}})
@@ -191,6 +224,38 @@ _PERIOD = re.compile(
     r"|上半年|下半年|前三季度"
     r"|(?<![较比与])(?:19|20)\d{2}年(?:上半年|下半年|度|底|末|\d{1,2}月(?:份)?)?"
     r"|目前|当前|至今|近期|每[零一二两三四五六七八九十\d]*个?(?:周|月|年|季度|季|天|日|半年|双周|学期|年度|小时|分钟)")
+# written signs (see "Signed numbers" in the module docstring). The sign is inside the span; a dash or
+# plus after one of these characters (looked up before any spaces) is a range dash, a date or phone
+# separator or a formula plus, never a sign. Digits, letters and "." are already refused by the
+# candidate's look-behind; this set adds the rest.
+_SIGN_BLOCK = frozenset("0123456789.%‰)）]】〕」』”’零一二两三四五六七八九十百千万亿几数余多-+—/")
+# "+" is a conjunction too (党建+物业): a sign only at a clause start or right after one of these cues
+_PLUS_CONTEXT = re.compile(
+    r"(?:^|[（(“‘\[【《，,；;：:、。！？!?=\s]|同比|环比|同期|上年|去年|上月|上季度|(?:19|20)\d{2}年"
+    r"|增长|增加|上升|提高|提升|增幅|增速|涨幅|降幅|变化|变动|净增|增|升|减少|下降|降低|下滑|回落|减|降"
+    r"|为|达|是|至|到)[ \t]*$")
+_NEG_CHARS = "-－−﹣"
+
+
+def _written_sign(span_text: str) -> float:
+    """-1.0 if a span starts with a written minus, else 1.0 (the sign is inside the span)."""
+    return -1.0 if span_text[:1] in _NEG_CHARS else 1.0
+
+
+def _is_sign(norm: str, pos: int, prev_end: int) -> bool:
+    """Whether the ``-``/``+`` at ``norm[pos]`` (glued to a digit) is a sign, not a separator."""
+    j = pos
+    while j > 0 and norm[j - 1] in " \t":
+        j -= 1
+    if j == prev_end:
+        return False  # 100元-200元, 85%-90%: a range written with two units
+    if j > 0 and norm[j - 1] in _SIGN_BLOCK:
+        return False
+    if norm[pos] == "+":
+        return _PLUS_CONTEXT.search(norm, max(0, j - 8), j) is not None
+    return True
+
+
 _ENUM_UNITS = {"类", "级", "种", "张", "项", "个", "支", "方面", "大"}
 _ENUM_ALWAYS = {"类", "级", "种", "大"}
 
@@ -329,7 +394,9 @@ def find_quantities(text: str, exclusions: ExclusionList | None = None, *,
     norm = normalize_text(text)
     starts: list[int] = [s for s, _ in spans] if spans is not None else []
     out: list[Quantity] = []
+    prev_end = -1
     for m in _CANDIDATE.finditer(norm):
+        this_prev_end, prev_end = prev_end, m.end()
         unit_key = m.group("unit")
         pnum = m.group("pnum")
         num = m.group("num")
@@ -340,6 +407,14 @@ def find_quantities(text: str, exclusions: ExclusionList | None = None, *,
             spans = sentence_spans(text)
             starts = [s for s, _ in spans]
         start = m.start()
+        wsign = 1.0  # the written sign of the (first) number
+        signed = False
+        if m.group("sign"):
+            if _is_sign(norm, start, this_prev_end):
+                wsign = -1.0 if m.group("sign") == "-" else 1.0
+                signed = True
+            else:
+                start = m.start("num")  # a separator, outside the span
         if unit_key is not None and unit_key.startswith("大") and (pnum is not None or num[0].isdigit()):
             continue  # 三大行动 is an enumeration; 3大 is not Chinese report style
         # the span ends at the measure word (or the magnitude when there is none)
@@ -360,6 +435,7 @@ def find_quantities(text: str, exclusions: ExclusionList | None = None, *,
                     vmax = None if vmax is None else vmax * mag
         except NumeralError:
             continue
+        value *= wsign  # the written sign (only an Arabic number can carry one)
         if m.group("num2"):
             try:
                 v2, v2max = parse_numeral(m.group("num2"))
@@ -369,6 +445,8 @@ def find_quantities(text: str, exclusions: ExclusionList | None = None, *,
             mag2m = re.search(r"[万亿]$", m.group("num2"))
             if mag2m and not num_mag:  # 3至5万元: the magnitude applies to both ends
                 value *= 1e4 if mag2m.group(0) == "万" else 1e8
+            if m.group("sign2") == "-":  # -5~-3%: each end keeps its own sign
+                v2, v2max = -v2, None if v2max is None else -v2max
             if v2 <= value:
                 continue  # 2023-2022, not a range
             vmax = v2max if v2max is not None else v2
@@ -452,6 +530,10 @@ def find_quantities(text: str, exclusions: ExclusionList | None = None, *,
                 kind = "change_abs"
             if cmp_m is not None:
                 comparison = "previous_period" if cmp_m.group("mom") else "yoy"
+        elif signed and cmp_m is not None and cmp_m.end() == len(pre):
+            # 同比-3.2%, 环比+12.5%: a comparison directly before a signed number is a change
+            kind = "change_pct" if unit in ("%", "‰", "百分点") else "change_abs"
+            comparison = "previous_period" if cmp_m.group("mom") else "yoy"
         elif unit == "百分点":
             kind = "change_pct"
         elif hint == "rate":
@@ -509,4 +591,4 @@ def _pair_before_after(norm: str, qs: list[Quantity]) -> None:
                 q.comparison = "before_after"
                 if q.kind in ("change_abs", "change_pct"):
                     q.kind = "rate" if q.unit in ("%", "‰") else "count"
-                    q.value = abs(q.value)
+                    q.value = _written_sign(q.span_text) * abs(q.value)  # the level as written

@@ -280,6 +280,32 @@ add("exclusion_set_phrase", "推动形成“1个中心+N个站点”服务网络
 add("qualifier_at_least", "开展活动百余场，服务千余户、万余名群众。", R("百余场", 100, "场", AL), R("千余户", 1000, "户", AL), R("万余名", 10000, "人", AL))
 add("ratio", "社区工作者人均服务居民由500人下降到350人。", R("500人", 500, "人", E, "ratio", "before_after"), R("350人", 350, "人", E, "ratio", "before_after"))
 
+# --- fifth round: written signs (quantities.py, "Signed numbers"). The sign glued to an Arabic number
+# is inside the span and multiplies the value with the cue sign (下降-5% is a double negative: +5);
+# 同比/环比/较上年 directly before a signed number make it a change. A dash after a digit, a unit or
+# another number is a range, date or phone separator; "+" is a sign only at a clause start or after a cue.
+add("signed_number", "今年一季度，辖区规上工业产值同比增长-5%。", R("-5%", -5, "%", E, "change_pct", "yoy"))
+add("signed_number", "受疫情影响，社区商户营业收入同比-3.2%。", R("-3.2%", -3.2, "%", E, "change_pct", "yoy"))
+add("signed_number", "上月投诉量环比+12.5%，本月已明显回落。", R("+12.5%", 12.5, "%", E, "change_pct", "previous_period"))
+add("signed_number", "物业费收缴金额同比－８．５％。", R("－８．５％", -8.5, "%", E, "change_pct", "yoy"))
+add("signed_number", "二手房成交套数环比−4.1%。", R("−4.1%", -4.1, "%", E, "change_pct", "previous_period"))
+add("signed_number", "注册志愿者人数同比＋２０％。", R("＋２０％", 20, "%", E, "change_pct", "yoy"))
+add("signed_number", "空置房屋数量同比下降-5%，实际有所增加。", R("-5%", 5, "%", E, "change_pct", "yoy"))
+add("signed_number", "社区志愿服务时长同比增长+15%。", R("+15%", 15, "%", E, "change_pct", "yoy"))
+add("signed_number", "城镇登记失业率较上年-0.3个百分点。", R("-0.3个百分点", -0.3, "百分点", E, "change_pct", "yoy"))
+add("signed_number", "去年社区集体经济收支结余为-12万元。", R("-12万元", -120000, "元", E, "amount"))
+add("signed_number", "全年发展党员净增+15名。", R("+15名", 15, "人", E, "change_abs"))
+add("signed_number", "专职网格员数量同比-3名。", R("-3名", -3, "人", E, "change_abs", "yoy"))
+add("signed_not_sign", "每场议事会邀请5-8名居民代表参加。", R("5-8名", 5, "人", V, vmax=8))
+add("signed_not_sign", "2024-06，社区完成第二轮摸排，新增志愿者36名。", R("36名", 36, "人"))
+add("signed_not_sign", "服务热线0564-3312345，全年接听群众来电1.2万次。", R("1.2万次", 12000, "次"))
+add("signed_not_sign", "1-3月，街道新增就业岗位320个。", R("320个", 320, "个"))
+add("signed_not_sign", "窗口服务时间为8:30-17:30，周末不休。")
+add("signed_not_sign", "构建“1+3”服务体系，覆盖居民2000余户。", R("2000余户", 2000, "户", AL))
+add("signed_not_sign", "于2024-06-28召开居民代表会议3次。", R("3次", 3, "次"))
+add("signed_number", "预计今年辖区房租涨幅为-5~-3%。", R("-5~-3%", -5, "%", V, "rate", vmax=-3))
+add("signed_not_sign", "2024年1-6月，全区累计受理群众诉求8600余件。", R("8600余件", 8600, "件", AL))
+
 def main(out):
     with open(out, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
