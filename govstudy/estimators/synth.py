@@ -7,7 +7,8 @@
   outcome path (with a tiny ridge penalty, exactly as ``synthdid::sc_estimate``, the "SC" column of
   Arkhangelsky et al. 2021, Table 1). With ``predictors`` the ADH nested problem is solved: inner
   weights ``W(V) = argmin (X1 - X0 W)' V (X1 - X0 W)`` on the simplex, outer predictor weights ``V``
-  (diagonal, summing to one) chosen to minimise the pre-period outcome MSPE.
+  (diagonal, summing to one) chosen to minimise the pre-period outcome MSPE, or fixed by the caller
+  (``predictor_weights=``). Cross-checked against pysyncon (a port of R's ``Synth``) in the tests.
 * ``method="sdid"`` -- synthetic difference-in-differences (Arkhangelsky, Athey, Hirshberg,
   Imbens & Wager 2021, AER): unit weights with an intercept and a ridge penalty
   ``zeta = (N_tr T_post)^(1/4) * sd(first differences of the donors' pre-period outcomes)``, and time
@@ -152,7 +153,7 @@ def _fit(Y: np.ndarray, N0: int, T0: int, method: str, opts: dict, X: np.ndarray
     """One fit: rows 0..N0-1 of ``Y`` are donors, the rest treated; columns 0..T0-1 are pre-periods."""
     if method == "sc" and X is not None:
         Y0, Y1 = Y[:N0], Y[N0:].mean(axis=0)
-        omega, v = _adh_weights(X[:, :N0], X[:, N0:].mean(axis=1), Y0[:, :T0], Y1[:T0])
+        omega, v = _adh_weights(X[:, :N0], X[:, N0:].mean(axis=1), Y0[:, :T0], Y1[:T0], opts.get("V"))
         out = _finish(Y0[None], Y1[None], omega[None], np.zeros((1, T0)), T0, method)
         out = {k: val[0] for k, val in out.items()}
         out["V"] = v
@@ -197,18 +198,23 @@ def _finish(Y0, Y1, omega, lam, T0, method):
             "treated": Y1, "gap": gap, "estimate": gap[:, T0:].mean(axis=1)}
 
 
-def _adh_weights(X0, X1, Z0, Z1):
+def _adh_weights(X0, X1, Z0, Z1, v_fixed=None):
     """ADH nested optimisation: predictor weights V (outer) and donor weights W(V) (inner).
 
     ``X0`` (k x N0) and ``X1`` (k) are standardised predictors; ``Z0`` (N0 x T0) and ``Z1`` (T0)
     the pre-period outcomes whose MSPE the outer problem minimises. V is parametrised by a softmax
-    and searched by Nelder-Mead from equal weights and from inverse-variance-of-fit starts.
+    and searched by Nelder-Mead from equal weights and from inverse-variance-of-fit starts. With
+    ``v_fixed`` (k non-negative weights summing to one) the outer problem is skipped: W(v_fixed).
     """
     k = X0.shape[0]
 
     def inner(v):
         sv = np.sqrt(v)[:, None]
         return simplex_lstsq(sv * X0, sv[:, 0] * X1)
+
+    if v_fixed is not None:
+        v = np.asarray(v_fixed, float)
+        return inner(v), v
 
     def loss(theta):
         v = np.exp(theta - theta.max())
@@ -412,7 +418,8 @@ def _predictor_matrix(p: Panel, predictors, periods, T0, order_units):
 def synth(data: pd.DataFrame | Panel, y: str, unit: str, time: str, treated_unit, treat_time: int,
           predictors: Sequence | None = None, method: str = "sc", vcov: str | None = "placebo",
           n_reps: int = 200, seed: int | None = None, placebo: bool = True, donors: Sequence | None = None,
-          missing: str = "error", alpha: float = 0.05) -> SynthResult:
+          missing: str = "error", alpha: float = 0.05,
+          predictor_weights: Sequence[float] | None = None) -> SynthResult:
     """Synthetic control (``"sc"``), synthetic DiD (``"sdid"``) or DiD (``"did"``) for treated unit(s).
 
     Parameters
@@ -430,6 +437,11 @@ def synth(data: pd.DataFrame | Panel, y: str, unit: str, time: str, treated_unit
     placebo : also run placebo-in-space fits (RMSPE-ratio p-value, placebo gap plot).
     donors : restrict the donor pool (default: every other unit).
     missing : ``"error"`` (default) or ``"drop"`` -- donors with a missing outcome are dropped (warning).
+    predictor_weights : fixed ADH predictor weights V (needs ``predictors``): one non-negative weight per
+        predictor, in the order of ``predictors``, applied to the standardised predictors (each divided by
+        its standard deviation across units, as R's ``Synth``); rescaled to sum to one. The outer
+        optimisation is then skipped and the donor weights are ``W(V)``; placebo fits use the same V.
+        Default None: V is optimised. Passing a result's ``predictor_weights`` reproduces its fit.
 
     Returns
     -------
@@ -452,6 +464,16 @@ def synth(data: pd.DataFrame | Panel, y: str, unit: str, time: str, treated_unit
         raise ValueError("missing must be 'error' or 'drop'")
     if predictors is not None and method != "sc":
         raise ValueError("predictors are used by method='sc' (ADH) only")
+    v_fixed = None
+    if predictor_weights is not None:
+        if predictors is None:
+            raise ValueError("predictor_weights needs predictors")
+        v_fixed = np.asarray(predictor_weights, float).ravel()
+        if v_fixed.size != len(predictors):
+            raise ValueError(f"predictor_weights has {v_fixed.size} values for {len(predictors)} predictors")
+        if not np.isfinite(v_fixed).all() or (v_fixed < 0).any() or v_fixed.sum() <= 0:
+            raise ValueError("predictor_weights must be finite, non-negative and not all zero")
+        v_fixed = v_fixed / v_fixed.sum()
     pcols = [] if predictors is None else [s if isinstance(s, str) else s[0] for s in predictors]
     p = as_panel(data, unit=unit, time=time, y=y, covariates=sorted(set(pcols) - {y}) or None, balance="keep")
     units = p.units
@@ -513,12 +535,18 @@ def synth(data: pd.DataFrame | Panel, y: str, unit: str, time: str, treated_unit
     N1, T1 = len(tr_idx), len(periods) - T0
     noise = _noise_level(Y[:N0, :T0])
     opts = {"zeta_omega": (N1 * T1) ** 0.25 * noise, "zeta_lambda": 1e-6 * noise, "zeta_sc": 1e-6 * noise,
-            "min_decrease": 1e-5 * noise, "max_iter": 10_000}
+            "min_decrease": 1e-5 * noise, "max_iter": 10_000, "V": v_fixed}
     X = pnames = None
     if predictors is not None:
         X, pnames = _predictor_matrix(p, predictors, periods, T0, order)
     fit = _fit(Y, N0, T0, method, opts, X)
     _check_fit(fit, Y, N0, T0, method, treated, notes)
+    if fit.get("V") is not None and predictor_weights is None and float(np.max(fit["V"])) >= 0.99:
+        top = pnames[int(np.argmax(fit["V"]))]
+        notes.append(f"the optimised predictor weights V put {float(np.max(fit['V'])):.1%} on {top}: at such a "
+                     "corner the treated unit is often matched exactly on the few weighted predictors and the "
+                     "donor weights are not unique (Kloessner et al. 2018); check robustness with "
+                     "predictor_weights= or other predictors")
 
     placebos = gaps = None
     if placebo:
