@@ -9,7 +9,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from govstudy.errors import DataValidationError
 from govstudy.estimators.results import EstimationResult
@@ -98,6 +97,8 @@ def did_2x2(data: pd.DataFrame, y: str, treated: str, post: str, covariates: lis
         warnings.warn(f"collinear covariate(s) dropped: {badn}", CollinearityWarning, stacklevel=2)
         notes.append(f"collinear covariate(s) dropped: {badn}")
         X = X.drop(columns=badn)
+    import statsmodels.api as sm  # imported here: it adds about a second to `import govstudy`
+
     model = sm.OLS(yk, X)
     if kind == "iid":
         fit = model.fit()
