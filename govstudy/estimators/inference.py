@@ -59,6 +59,7 @@ import scipy.sparse as sp
 from govstudy.errors import DataValidationError
 from govstudy.estimators.demean import demean
 from govstudy.estimators.results import Report
+from govstudy.estimators.vcov import cluster_sums
 
 __all__ = ["wild_cluster_bootstrap", "randomization_inference", "InferenceResult", "FewClustersWarning"]
 
@@ -157,13 +158,6 @@ def _cluster_codes(d, cluster):
     return codes, len(uniq)
 
 
-def _group_sum(codes, G, M):
-    """Row sums of M (n x m) within clusters -> G x m."""
-    n = len(codes)
-    S = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(G, n))
-    return np.asarray(S @ M)
-
-
 def _score_maps(Zt, A, z, codes, G, fes, us):
     """``Q[g, h] = (z 1_g)' M (u 1_h)`` for each ``u`` in ``us``, with ``M`` the annihilator of ``[X, FE]``.
 
@@ -173,13 +167,13 @@ def _score_maps(Zt, A, z, codes, G, fes, us):
     (one or two factors: ``(F'F)^+`` by block elimination) -- O(n + levels x G), no n x G array.
     With more factors the fixed-effect part is projected column by column (blocks of clusters).
     """
-    Wz = _group_sum(codes, G, Zt * z[:, None])               # G x k
+    Wz = cluster_sums(codes, Zt * z[:, None], G)               # G x k
     AW = Wz @ A
     out = []
     fe_terms = _fe_cross(fes, codes, G, z, us)
     for u, fe in zip(us, fe_terms):
-        Q = np.diag(_group_sum(codes, G, (z * u)[:, None])[:, 0])
-        Q -= AW @ _group_sum(codes, G, Zt * u[:, None]).T
+        Q = np.diag(cluster_sums(codes, (z * u)[:, None], G)[:, 0])
+        Q -= AW @ cluster_sums(codes, Zt * u[:, None], G).T
         if fe is not None:
             Q -= fe
         out.append(Q)
@@ -229,7 +223,7 @@ def _fe_cross(fes, codes, G, z, us):
         Zg = np.where(codes[:, None] == gs[None, :], z[:, None], 0.0)
         Pz = Zg - demean(Zg, fes)
         for o, u in zip(outs, us):
-            o[gs, :] = _group_sum(codes, G, Pz * u[:, None]).T
+            o[gs, :] = cluster_sums(codes, Pz * u[:, None], G).T
     return outs
 
 
@@ -303,7 +297,7 @@ def wild_cluster_bootstrap(result, param: str | None = None, B: int = 9999, weig
     uhat = yt - Zt @ beta
     df_k = d.get("df_k", k)
     ssc = G / (G - 1) * (n - 1) / (n - df_k)
-    se = math.sqrt(ssc * float(np.sum(_group_sum(codes, G, (zj * uhat)[:, None]) ** 2)))
+    se = math.sqrt(ssc * float(np.sum(cluster_sums(codes, (zj * uhat)[:, None], G) ** 2)))
 
     if impose_null:
         others = [i for i in range(k) if i != j]
@@ -315,8 +309,8 @@ def wild_cluster_bootstrap(result, param: str | None = None, B: int = 9999, weig
     else:
         ua, ub = uhat, np.zeros(n)
     # numerator: b*_j - center = c' v ; cluster scores of b*_j: Q v
-    ca = _group_sum(codes, G, (zj * ua)[:, None])[:, 0]
-    cb = _group_sum(codes, G, (zj * ub)[:, None])[:, 0]
+    ca = cluster_sums(codes, (zj * ua)[:, None], G)[:, 0]
+    cb = cluster_sums(codes, (zj * ub)[:, None], G)[:, 0]
     Qa, Qb = _score_maps(Zt, A, zj, codes, G, d["fes"], [ua, ub])
 
     rng = np.random.default_rng(seed)
@@ -532,7 +526,7 @@ def randomization_inference(result, B: int = 9999, seed: int | None = None, stat
             if stat == "coef":
                 return b
             e = yr[:, None] - Dr * b
-            s = _group_sum(codes, G, Dr * e)
+            s = cluster_sums(codes, Dr * e, G)
             return b / np.sqrt(np.sum(s ** 2, axis=0) / dd ** 2)
         # two re-assigned columns (treated main effect, interaction): 2x2 normal equations per permutation
         Tm = resid(assign[:, ucodes].T.astype(float))
@@ -547,7 +541,7 @@ def randomization_inference(result, B: int = 9999, seed: int | None = None, stat
         e = yr[:, None] - Tm * b1 - Dr * b
         # influence of the interaction coefficient: (a11 * Dr - a12 * Tm) / det
         inf = (a11 * Dr - a12 * Tm) / det
-        s = _group_sum(codes, G, inf * e)
+        s = cluster_sums(codes, inf * e, G)
         return b / np.sqrt(np.sum(s ** 2, axis=0))
 
     obs_assign = labels[None, :]

@@ -71,6 +71,7 @@ from scipy import stats
 from govstudy.errors import DataValidationError
 from govstudy.estimators.results import Summary, _table_text, ci_table
 from govstudy.estimators.twfe import _collinear
+from govstudy.estimators.vcov import cluster_sums
 from govstudy.panel import Panel, PanelWarning, as_panel
 
 __all__ = ["att_gt", "ATTgtResult", "AggregateResult"]
@@ -440,7 +441,7 @@ class ATTgtResult:
     def _se_from_inf(self, inf):
         inf = np.atleast_2d(inf.T).T
         if self._cl is not None:
-            inf = _cluster_sum(inf, self._cl)
+            inf = cluster_sums(self._cl, inf)
         return np.sqrt(np.einsum("ij,ij->j", inf, inf)) / self.n
 
     def _bands(self, est, inf):
@@ -622,18 +623,12 @@ class ATTgtResult:
         return AggregateResult(kind, overall, se_all[0], tab, crit, self.alpha, self.n, f_all, F, self._boot)
 
 
-def _cluster_sum(inf, codes):
-    out = np.zeros((codes.max() + 1, inf.shape[1]))
-    np.add.at(out, codes, inf)
-    return out
-
-
 def _mboot(inf, cl, n, B, seed, alpha):
     """Multiplier bootstrap (Mammen weights): SEs by the normalised IQR and a sup-t critical value."""
     rng = np.random.default_rng(seed)
     inf = np.atleast_2d(inf.T).T
     if cl is not None:
-        inf = _cluster_sum(inf, cl)
+        inf = cluster_sums(cl, inf)
     m = inf.shape[0]
     k = (np.sqrt(5) + 1) / 2
     p = k / np.sqrt(5)
@@ -732,11 +727,11 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
                       "they have no pre-treatment period", PanelWarning, stacklevel=2)
         notes.append(f"{int((~keep_u).sum())} units treated in the first period dropped")
     # wide arrays, column-major so that each period (one column) is contiguous
-    def _wide(col=None):
-        w = p.wide(col)
+    def _wide(panel, col=None):  # the panel is passed in: `p` is deleted below to free its arrays
+        w = panel.wide(col)
         return np.asfortranarray(w if keep_u.all() else w[keep_u])
-    Y = _wide()
-    Xw = [_wide(c) for c in covariates]
+    Y = _wide(p)
+    Xw = [_wide(p, c) for c in covariates]
     balanced = p.is_balanced
     cohort_col = p.cohort_col
     tmask = np.ones(len(tlist), bool)
@@ -945,7 +940,7 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
     if pre.any():
         Fp = inf[:, pre]
         if cl_codes is not None:
-            Fp = _cluster_sum(Fp, cl_codes)
+            Fp = cluster_sums(cl_codes, Fp)
         # einsum, not BLAS: a multi-threaded gemm stalls for up to ~0.1 s when the other core is busy
         V = np.einsum("ij,ik->jk", Fp, Fp) / n ** 2
         n_independent = Fp.shape[0]  # units, or clusters when clustered

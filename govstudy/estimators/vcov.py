@@ -82,17 +82,29 @@ def vcov_matrix(X: np.ndarray, resid: np.ndarray, kind: str, df_k: int, weights:
             G = len(uniq)
         if G < 2:
             raise ValueError("clustered standard errors need at least 2 clusters")
-        S = np.zeros((G, X.shape[1]))
-        np.add.at(S, codes, scores) if n < 50_000 else _group_sum_into(S, codes, scores)
+        S = cluster_sums(codes, scores, G)
         meat = S.T @ S
         adj = G / (G - 1) * (n - 1) / (n - df_k)
         return adj * (bread @ meat @ bread), G - 1
     raise ValueError(f"unknown vcov kind {kind!r}")
 
 
-def _group_sum_into(S, codes, scores):
-    for j in range(scores.shape[1]):
-        S[:, j] = np.bincount(codes, weights=scores[:, j], minlength=S.shape[0])
+def cluster_sums(codes: np.ndarray, M: np.ndarray, n_groups: int | None = None) -> np.ndarray:
+    """Column sums of ``M`` (n x m, or a vector) within groups ``codes`` (integers 0..G-1): G x m (or G).
+
+    One ``np.bincount`` per column: linear in n, no n x G indicator matrix.
+
+    >>> cluster_sums(np.array([0, 1, 0]), np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    array([[6., 8.],
+           [3., 4.]])
+    """
+    G = int(codes.max()) + 1 if n_groups is None else int(n_groups)
+    if M.ndim == 1:
+        return np.bincount(codes, weights=M, minlength=G)
+    out = np.empty((G, M.shape[1]))
+    for j in range(M.shape[1]):
+        out[:, j] = np.bincount(codes, weights=M[:, j], minlength=G)
+    return out
 
 
 class FewTreatedClustersWarning(UserWarning):
