@@ -64,6 +64,33 @@ def _as_list(x) -> list[str]:
     return list(x)
 
 
+def numeric_column(data: pd.DataFrame, col: str, *, source: str | None = None, allow_nan: bool = True) -> np.ndarray:
+    """``data[col]`` as floats (missing stays NaN). Text that is not a number, or (with ``allow_nan=False``)
+    a missing value, is a :class:`DataValidationError` naming the column and the 1-based row.
+
+    >>> numeric_column(pd.DataFrame({"y": ["1", None, "2.5"]}), "y").tolist()
+    [1.0, nan, 2.5]
+    """
+    if col not in data.columns:
+        raise DataValidationError(f"column {col!r} not found; available: {list(data.columns)}", source=source,
+                                  column=col, rule="column-exists")
+    s = data[col]
+    if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
+        conv = pd.to_numeric(s, errors="coerce")
+        bad = np.flatnonzero(conv.isna().to_numpy() & s.notna().to_numpy())
+        if bad.size:
+            raise DataValidationError(f"value {s.iloc[bad[0]]!r} is not a number", source=source, column=col,
+                                      row=int(bad[0]) + 1, rule="numeric")
+        s = conv
+    a = s.to_numpy(dtype=float, na_value=np.nan)
+    if not allow_nan:
+        nan = np.flatnonzero(np.isnan(a))
+        if nan.size:
+            raise DataValidationError("missing value", source=source, column=col, row=int(nan[0]) + 1,
+                                      rule="not-null")
+    return a
+
+
 class Panel:
     """A validated unit x time panel.
 
@@ -125,20 +152,7 @@ class Panel:
         return DataValidationError(msg, source=self.source, column=column, row=row, rule=rule)
 
     def _numeric(self, data, col, allow_nan=True):
-        s = data[col]
-        if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-            conv = pd.to_numeric(s, errors="coerce")
-            bad = np.flatnonzero(conv.isna().to_numpy() & s.notna().to_numpy())
-            if bad.size:
-                raise self._err(f"must be numeric; found {s.iloc[bad[0]]!r}", col, int(bad[0]) + 1,
-                                "numeric")
-            s = conv
-        a = s.to_numpy(dtype=float, na_value=np.nan)
-        if not allow_nan:
-            nan = np.flatnonzero(np.isnan(a))
-            if nan.size:
-                raise self._err("missing value", col, int(nan[0]) + 1, "not-null")
-        return a
+        return numeric_column(data, col, source=self.source, allow_nan=allow_nan)
 
     def _validate(self, data: pd.DataFrame) -> None:
         self.data = data

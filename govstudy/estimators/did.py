@@ -14,27 +14,13 @@ from govstudy.errors import DataValidationError
 from govstudy.estimators.results import EstimationResult
 from govstudy.estimators.twfe import CollinearityWarning, _collinear
 from govstudy.estimators.vcov import parse_vcov, warn_few_treated_clusters
-from govstudy.panel import PanelWarning
+from govstudy.panel import PanelWarning, numeric_column
 
 __all__ = ["did_2x2"]
 
 
-def _numeric(data, col):
-    """The column as floats (missing stays NaN); text that is not a number is an error naming its row."""
-    if col not in data.columns:
-        raise DataValidationError(f"column {col!r} not found; available: {list(data.columns)}", column=col,
-                                  rule="column-exists")
-    raw = data[col]
-    v = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    bad = np.flatnonzero(np.isnan(v) & raw.notna().to_numpy())
-    if bad.size:
-        raise DataValidationError(f"value {raw.iloc[bad[0]]!r} is not a number", column=col, row=int(bad[0]) + 1,
-                                  rule="numeric")
-    return v
-
-
 def _binary(data, col):
-    v = _numeric(data, col)
+    v = numeric_column(data, col)
     bad = np.flatnonzero(~np.isnan(v) & (v != 0) & (v != 1))
     if bad.size:
         raise DataValidationError(f"must be 0/1, found {data[col].iloc[bad[0]]!r}", column=col,
@@ -64,14 +50,14 @@ def did_2x2(data: pd.DataFrame, y: str, treated: str, post: str, covariates: lis
     2.1
     """
     covariates = list(covariates or [])
-    yv = _numeric(data, y)
+    yv = numeric_column(data, y)
     if np.all(np.isnan(yv)):
         raise DataValidationError("the outcome is missing (NaN) in every row", column=y, rule="outcome-not-all-nan")
     d, pst = _binary(data, treated), _binary(data, post)
     inter = f"{treated}:{post}"
     cols = {"const": np.ones(len(data)), treated: d, post: pst, inter: d * pst}
     for c in covariates:
-        cols[c] = _numeric(data, c)
+        cols[c] = numeric_column(data, c)
     X = pd.DataFrame(cols, index=data.index)
     kind, ccol = parse_vcov(vcov)
     if kind == "cluster" and ccol not in data.columns:
