@@ -311,19 +311,12 @@ class Quantity:
 LOOKBACK = 300
 
 
-def _clause_start(norm: str, lo: int, pos: int) -> int:
-    """Start of the clause containing ``pos`` (after the last separator in ``norm[lo:pos]``)."""
+def _segment_start(norm: str, lo: int, pos: int, separator: re.Pattern = _CLAUSE_SEP) -> int:
+    """Start of the segment containing ``pos``: after the last ``separator`` match in ``norm[lo:pos]``
+    (clauses by default; ``_SEMI_SEP`` for the ；-delimited spans that bound a period's scope)."""
     lo = max(lo, pos - LOOKBACK)
     best = lo
-    for m in _CLAUSE_SEP.finditer(norm, lo, pos):
-        best = m.end()
-    return best
-
-
-def _semi_start(norm: str, lo: int, pos: int) -> int:
-    lo = max(lo, pos - LOOKBACK)
-    best = lo
-    for m in _SEMI_SEP.finditer(norm, lo, pos):
+    for m in separator.finditer(norm, lo, pos):
         best = m.end()
     return best
 
@@ -331,7 +324,7 @@ def _semi_start(norm: str, lo: int, pos: int) -> int:
 def _period(norm: str, text: str, sent_lo: int, start: int) -> str | None:
     """The last period expression before ``start`` in its semicolon-clause, else one that
     heads the sentence."""
-    lo = _semi_start(norm, sent_lo, start)
+    lo = _segment_start(norm, sent_lo, start, _SEMI_SEP)
     found = None
     for m in _PERIOD.finditer(norm, lo, start):
         found = m
@@ -481,7 +474,7 @@ def find_quantities(text: str, exclusions: ExclusionList | None = None, *,
         if pnum is not None:
             unit_raw = "百分之"
 
-        clause_lo = _clause_start(norm, s_lo, start)
+        clause_lo = _segment_start(norm, s_lo, start)
         pre = norm[clause_lo:start].rstrip()
         post = norm[end:min(len(norm), end + 8)]
         sent_pre = norm[max(s_lo, start - LOOKBACK):start]
@@ -576,13 +569,13 @@ def _pair_before_after(norm: str, qs: list[Quantity]) -> None:
     for a, b in zip(qs, qs[1:]):
         if a.sentence_start != b.sentence_start or a.unit != b.unit:
             continue
-        lo = _clause_start(norm, a.sentence_start, a.start)
+        lo = _segment_start(norm, a.sentence_start, a.start)
         between = norm[a.end:b.start]
         paired = False
         if _FROM.search(norm[lo:a.start]) and _TO.match(between):
             paired = True
         else:
-            b_lo = _clause_start(norm, a.sentence_start, b.start)
+            b_lo = _segment_start(norm, a.sentence_start, b.start)
             if (_BEFORE_WORD.search(norm[lo:a.start]) and _AFTER_WORD.search(norm[b_lo:b.start])
                     and b_lo > a.end):
                 paired = True
