@@ -31,9 +31,66 @@ TYPES = ("string", "integer", "number", "boolean", "date")
 TRUE_VALUES = ("true", "True", "TRUE", "1")
 FALSE_VALUES = ("false", "False", "FALSE", "0")
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|Infinity)$|^NaN$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$|^[+-]?(inf|Infinity)$|^NaN$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+#: The one rule for number text: full-width digits, signs, point, comma and percent (and U+2212 minus)
+#: become ASCII wherever govstudy parses a number; the text itself is never changed.
+NUMBER_CHARACTERS = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},
+                                   "＋": "+", "－": "-", "−": "-", "﹣": "-", "﹢": "+", "．": ".",
+                                   "，": ",", "％": "%", "\u3000": " "})
+
+
+def number_text(text: str) -> str:
+    """``text`` with full-width digits and signs as ASCII, for parsing a number (see ``NUMBER_CHARACTERS``).
+
+    >>> number_text("－１２．５％")
+    '-12.5%'
+    """
+    return text.translate(NUMBER_CHARACTERS)
+
+
+def cell_text(value: object) -> str | None:
+    """The text of one cell as stored: ``None`` for missing, whole floats without ``.0`` (Excel and Stata
+    store every number as a float), dates as ISO text, booleans as ``TRUE``/``FALSE``.
+
+    >>> import datetime
+    >>> [cell_text(v) for v in ["007", 7, 7.0, 2.5, float("nan"), True, datetime.datetime(2024, 1, 31)]]
+    ['007', '7', '7', '2.5', None, 'TRUE', '2024-01-31']
+    """
+    import datetime
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if np.isnan(value):
+            return None
+        if float(value).is_integer() and abs(value) < 2 ** 53:
+            return str(int(value))
+        return repr(float(value))
+    if isinstance(value, datetime.datetime):
+        if value == value.replace(hour=0, minute=0, second=0, microsecond=0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return cell_text(pd.Timestamp(value))
+    return str(value)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Text columns as they are; numbers, dates and mixed cells through :func:`cell_text`."""
+    if pd.api.types.is_string_dtype(values) and not values.dtype == object:
+        return values.astype("string")
+    return pd.Series([cell_text(v) for v in values.tolist()], index=values.index, dtype="string")
 
 
 def _fail(message: str, *, source: str, column: str | None, index: int | None,
@@ -59,7 +116,18 @@ def cast_column(values: pd.Series, type_: str, *, source: str, column: str,
     """
     if type_ not in TYPES:
         raise ValueError(f"{source}, column {column!r}: unknown type {type_!r}; expected one of {TYPES}")
-    text = values.astype("string")
+    if type_ == "date" and pd.api.types.is_datetime64_any_dtype(values):
+        timed = (values.notna() & (values != values.dt.normalize())).to_numpy()
+        if timed.any():
+            i = _first_bad(timed)
+            raise _fail(f"value {cell_text(values.iloc[i])!r} has a time of day; expected a date",
+                        source=source, column=column, index=i, rule="type", lines=lines)
+        return pd.Series(values.dt.tz_localize(None).to_numpy() if values.dt.tz is not None else values.to_numpy(),
+                         index=values.index).astype("datetime64[ns]")
+    if type_ in ("integer", "number") and pd.api.types.is_numeric_dtype(values) \
+            and not pd.api.types.is_bool_dtype(values):
+        return _cast_stored_number(values, type_, source=source, column=column, lines=lines)
+    text = _as_text(values)
     present = text.notna().to_numpy()
     if type_ == "string":
         return text.astype("str") if present.all() else text.astype(object).where(present, None).astype("str")
@@ -70,14 +138,15 @@ def cast_column(values: pd.Series, type_: str, *, source: str, column: str,
         "boolean": (None, f"a boolean ({'/'.join(TRUE_VALUES + FALSE_VALUES)})"),
     }
     pattern, expected = checks[type_]
-    stripped = text.str.strip()
+    stripped = text.str.translate(NUMBER_CHARACTERS).str.strip() if type_ in ("integer", "number") \
+        else text.str.strip()
     if pattern is not None:
         ok = stripped.str.match(pattern).fillna(True).to_numpy(dtype=bool)
     else:
         ok = (stripped.isin(TRUE_VALUES + FALSE_VALUES) | stripped.isna()).to_numpy(dtype=bool)
     if not ok.all():
         i = _first_bad(~ok)
-        raise _fail(f"value {values.iloc[i]!r} is not {expected}", source=source, column=column,
+        raise _fail(f"value {text.iloc[i]!r} is not {expected}", source=source, column=column,
                     index=i, rule="type", lines=lines)
     if type_ == "integer":  # nullable Int64 only where values are missing
         ints = stripped.astype("Int64")
@@ -85,12 +154,34 @@ def cast_column(values: pd.Series, type_: str, *, source: str, column: str,
     if type_ == "number":  # missing numbers are NaN, as everywhere in numpy/pandas
         return pd.to_numeric(stripped).astype("float64")
     if type_ == "date":
-        try:
-            return pd.Series(pd.to_datetime(stripped, format="%Y-%m-%d").to_numpy(), index=values.index)
-        except ValueError as exc:
-            raise _fail(f"not a valid calendar date ({exc})", source=source, column=column,
-                        index=None, rule="type") from None
+        dates = pd.to_datetime(stripped.astype(object), format="%Y-%m-%d", errors="coerce")
+        bad = (pd.isna(dates) & stripped.notna()).to_numpy(dtype=bool)
+        if bad.any():
+            i = _first_bad(bad)
+            raise _fail(f"value {text.iloc[i]!r} is not a valid calendar date (YYYY-MM-DD)", source=source,
+                        column=column, index=i, rule="type", lines=lines)
+        return pd.Series(dates.to_numpy(), index=values.index).astype("datetime64[ns]")
     return stripped.map({**{t: True for t in TRUE_VALUES}, **{f: False for f in FALSE_VALUES}}).astype("boolean")
+
+
+def _cast_stored_number(values: pd.Series, type_: str, *, source: str, column: str,
+                        lines: Sequence[int] | None) -> pd.Series:
+    """Numbers stored as numbers (Stata, SPSS, Parquet): whole floats are integers, others are not."""
+    if type_ == "number":
+        return values.astype("float64")
+    if pd.api.types.is_integer_dtype(values):
+        return values
+    arr = values.to_numpy(dtype="float64", na_value=np.nan)
+    present = ~np.isnan(arr)
+    bad = present & ~(np.isfinite(arr) & (np.floor(arr) == arr) & (np.abs(arr) < 2 ** 53))
+    if bad.any():
+        i = _first_bad(bad)
+        raise _fail(f"value {cell_text(values.iloc[i])!r} is not an integer", source=source, column=column,
+                    index=i, rule="type", lines=lines)
+    ints = pd.array(np.where(present, arr, 0).astype("int64"), dtype="Int64")
+    ints[~present] = pd.NA
+    out = pd.Series(ints, index=values.index)
+    return out.astype("int64") if present.all() else out
 
 
 def _check_constraints(col: pd.Series, field: Mapping, *, source: str,
