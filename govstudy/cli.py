@@ -28,7 +28,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         case_id = ids[0] if len(ids) == 1 else ids
     frames = []
     for report in args.reports:
-        df = extract_indicators_file(report, case_id)
+        df = extract_indicators_file(report, case_id, encoding=args.encoding)
         if len(args.reports) > 1:
             df.insert(0, "source", str(report))
         frames.append(df)
@@ -106,11 +106,40 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {text}")
+    return value
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("govstudy")
+    except PackageNotFoundError:  # a source tree that was never installed
+        import govstudy
+
+        return govstudy.__version__
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (and where to find help) instead of the usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="govstudy",
         description="govstudy: datasets, case extraction and estimators for studies of "
                     "party-building-led grassroots governance.")
+    parser.add_argument("--version", action="version", version=f"govstudy {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(
@@ -120,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "Level-1 headings ('# …') split a report into cases case_1, case_2, … "
                     "unless --case-id names them.")
     p.add_argument("reports", nargs="+", metavar="REPORT.txt", help="report text file(s)")
+    p.add_argument("--encoding", default="auto",
+                   help="the reports' encoding (default auto: UTF-8, UTF-16 with BOM, or clearly GB18030, "
+                        "Big5 or cp1252; an ambiguous or mixed file is an error naming the line)")
     p.add_argument("-o", "--output", metavar="indicators.csv",
                    help="CSV file to write (default: standard output)")
     p.add_argument("--case-id", metavar="ID[,ID…]",
@@ -144,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--counties", type=_positive, default=2, help="number of counties (default 2)")
     p.add_argument("--communities", type=_positive, default=40, help="communities per county (default 40)")
     p.add_argument("--months", type=_positive, default=36, help="number of months (default 36)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed, a whole number from 0 (default 0)")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("paper", help="execute every notebook and build the paper (HTML and PDF)",
@@ -159,7 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 bad input, 2 bad usage)."""
+    """Run the command line; returns the exit status (0 ok, 1 bad input, 2 bad usage).
+
+    Every user error is one line on standard error, never a traceback.
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as err:
+    ...     status = main(["datasets", "no_such_thing"])
+    >>> status, err.getvalue()[:44]
+    (1, "govstudy datasets: error: no dataset named '")
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
@@ -170,9 +211,20 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `govstudy datasets | head`: the reader left, nothing is wrong
         sys.stderr.close()
         return 0
-    except (GovstudyError, ValueError, OSError) as exc:
-        print(f"govstudy {args.command}: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"govstudy {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (GovstudyError, ValueError, OSError, UnicodeError) as exc:
+        print(f"govstudy {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 1
+    except TypeError as exc:  # a value the command passed on that the library refuses: a usage error
+        print(f"govstudy {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

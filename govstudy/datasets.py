@@ -43,8 +43,16 @@ def descriptor() -> dict:
     return json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))
 
 
+def _one_name(name: object, function: str) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"{function}() takes one dataset name (a str) such as 'cases', not "
+                        f"{type(name).__name__} {name!r}; call it once per dataset, e.g. "
+                        f"[govstudy.{function}(n) for n in names]")
+
+
 def resource(name: str) -> dict:
     """The descriptor entry of one dataset; a clear error lists the names that exist."""
+    _one_name(name, "resource")
     for res in descriptor()["resources"]:
         if res["name"] == name:
             return res
@@ -139,13 +147,21 @@ def load(name: str) -> pd.DataFrame:
     >>> text[row["start"]:row["end"]] == row["span_text"]
     True
     """
+    _one_name(name, "load")
     df = _load_cached(name).copy(deep=True)
     df.attrs = json.loads(json.dumps(_load_cached(name).attrs))  # independent copy of nested metadata
     return df
 
 
 def load_text(name: str) -> str:
-    """Load a bundled text document (e.g. ``"seed_report"``), hash-checked, exactly as stored."""
+    """Load a bundled text document (e.g. ``"seed_report"``), hash-checked, exactly as stored.
+
+    >>> load_text(["seed_report"])
+    Traceback (most recent call last):
+    ...
+    TypeError: load_text() takes one dataset name (a str) such as 'cases', not list ['seed_report']; call it once per dataset, e.g. [govstudy.load_text(n) for n in names]
+    """
+    _one_name(name, "load_text")
     res = resource(name)
     file = _check_hash(name, res)
     return file.read_bytes().decode(res.get("encoding", "utf-8"))  # bytes: no newline translation

@@ -31,6 +31,7 @@ from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
+from govstudy.decode import decode_bytes
 from govstudy.errors import FileMissingError, ReadError
 from govstudy.text.exclusions import ExclusionList
 from govstudy.text.quantities import _CLAUSE_SEP, find_quantities
@@ -151,8 +152,9 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     return df
 
 
-def read_report(path: str | Path) -> str:
-    """The text of a report file, UTF-8 (with or without BOM) or GB18030 (which covers GBK/GB2312)."""
+def read_report(path: str | Path, *, encoding: str = "auto", encoding_errors: str = "strict") -> str:
+    """The text of a report file, decoded by :mod:`govstudy.decode` (UTF-8, UTF-16 with BOM, or clearly
+    GB18030, Big5 or cp1252; an ambiguous or mixed file is an error naming the line)."""
     p = Path(path)
     if not p.exists():
         raise FileMissingError(f"{p}: no such file")
@@ -161,19 +163,14 @@ def read_report(path: str | Path) -> str:
     data = p.read_bytes()
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ReadError(f"{p}: a binary file, not a text report")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise ReadError(f"{p}: neither UTF-8 nor GB18030 text")
+    return decode_bytes(data, str(p), encoding=encoding, errors=encoding_errors).text
 
 
-def extract_indicators_file(path: str | Path, case_id: CaseIds = None, **kwargs) -> pd.DataFrame:
-    """:func:`extract_indicators` on a text file read as UTF-8 or GB18030.
+def extract_indicators_file(path: str | Path, case_id: CaseIds = None, *, encoding: str = "auto",
+                            encoding_errors: str = "strict", **kwargs) -> pd.DataFrame:
+    """:func:`extract_indicators` on a text file, decoded as :func:`read_report` does.
 
     Offsets are into the decoded text (as ``read_report(path)`` returns it).
     """
-    return extract_indicators(read_report(path), case_id, **kwargs)
+    return extract_indicators(read_report(path, encoding=encoding, encoding_errors=encoding_errors),
+                              case_id, **kwargs)
