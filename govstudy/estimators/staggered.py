@@ -69,6 +69,7 @@ import pandas as pd
 from scipy import stats
 
 from govstudy.errors import DataValidationError
+from govstudy.estimators.logit import SeparationError, fit_logit
 from govstudy.estimators.results import Summary, _table_text, ci_table
 from govstudy.estimators.twfe import _collinear
 from govstudy.estimators.vcov import cluster_sums
@@ -78,66 +79,6 @@ __all__ = ["att_gt", "ATTgtResult", "AggregateResult"]
 
 
 # --------------------------------------------------------------------------- 2x2 estimators (panel)
-_PS_EPS = 10 * np.finfo(float).eps  # R glm.fit's threshold for "fitted probabilities numerically 0 or 1"
-
-
-class _Separation(np.linalg.LinAlgError):
-    """The propensity-score logit is completely separated: no control (or no treated unit) overlaps."""
-
-
-def _logit(D, X, w, maxiter=50, tol=1e-10):
-    """Weighted logit by Newton-Raphson.
-
-    Returns fitted probabilities, the inverse Hessian (X'WX)^-1 and ``problem``: None, or a description of
-    what went wrong (no convergence in ``maxiter`` iterations, fitted probabilities numerically 0 or 1 --
-    quasi-separation). Complete separation (every control at 0 or every treated unit at 1, or a Hessian
-    that becomes singular during the iterations) raises ``_Separation``; a design singular from the start
-    raises ``np.linalg.LinAlgError``.
-    """
-    beta = np.zeros(X.shape[1])
-    m = np.average(D, weights=w)
-    beta[0] = np.log(m / (1 - m))
-    converged = False
-    for it in range(maxiter):
-        eta = X @ beta
-        with np.errstate(over="ignore"):  # exp overflow = a probability of 0, which is what it should be
-            p = 1 / (1 + np.exp(-eta))
-        W = w * p * (1 - p)
-        H = X.T @ (X * W[:, None])
-        try:
-            step = np.linalg.solve(H, X.T @ (w * (D - p)))
-        except np.linalg.LinAlgError:
-            if it == 0:
-                raise
-            raise _Separation(f"the Hessian became singular after {it} Newton iterations (fitted probabilities "
-                              "run to 0 or 1)") from None
-        beta += step
-        if np.max(np.abs(step)) < tol:
-            converged = True
-            break
-    with np.errstate(over="ignore"):
-        p = 1 / (1 + np.exp(-(X @ beta)))
-    at01 = (p < _PS_EPS) | (p > 1 - _PS_EPS)
-    pos = w > 0
-    if (at01 | ~pos)[D == 0].all() or (at01 | ~pos)[D == 1].all():
-        raise _Separation("fitted probabilities are numerically 0 for every control or 1 for every treated unit "
-                          "(complete separation)")
-    W = w * p * (1 - p)
-    try:
-        Hinv = np.linalg.inv(X.T @ (X * W[:, None]))
-    except np.linalg.LinAlgError:
-        raise _Separation("the Hessian is singular at the last Newton iteration (fitted probabilities at 0 or 1)"
-                          ) from None
-    problem = None
-    if not converged or at01.any():
-        parts = [] if converged else [f"did not converge in {maxiter} Newton iterations"]
-        if at01.any():
-            parts.append(f"fitted probabilities numerically 0 or 1 for {int(at01.sum())} of {len(p)} observations "
-                         "(quasi-separation)")
-        problem = "; ".join(parts)
-    return p, Hinv, problem
-
-
 def _ols_fit(dy, X, w, mask):
     Xc, wc = X[mask], w[mask]
     XtX = Xc.T @ (Xc * wc[:, None])
@@ -169,7 +110,8 @@ def _did_panel(DY, D, X, w, method):
         def alr_ols_at(v):                      # alr_ols @ v for every column
             return E * (X @ (XpX_inv @ v))[:, None]
     if method in ("dr", "ipw"):
-        ps, Hinv, problem = _logit(D, X, w)
+        fit = fit_logit(D, X, w)
+        ps, Hinv, problem = fit.p, fit.hinv, fit.problem
         ps = np.minimum(ps, 1 - 1e-6)
         trim = np.where(D == 0, ps < 0.995, True)
         alr_ps = ((w * (D - ps))[:, None] * X) @ (Hinv * n)
@@ -238,7 +180,8 @@ def _did_rc(y, post, D, X, w, method):
     c0, c1 = (D == 0) & (post == 0), (D == 0) & (post == 1)
     t0, t1 = (D == 1) & (post == 0), (D == 1) & (post == 1)
     if method in ("dr", "ipw"):
-        ps, Hinv, problem = _logit(D, X, w)
+        fit = fit_logit(D, X, w)
+        ps, Hinv, problem = fit.p, fit.hinv, fit.problem
         ps = np.minimum(ps, 1 - 1e-6)
         trim = np.where(D == 0, ps < 0.995, True)
         alr_ps = ((w * (D - ps))[:, None] * X) @ (Hinv * n)
@@ -819,7 +762,7 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
 
     def singular(js, err=None):
         cells = ", ".join(f"({gs[j]},{ts[j]})" for j in js)
-        if isinstance(err, _Separation):
+        if isinstance(err, SeparationError):
             return DataValidationError(
                 f"ATT(g,t) {cells}: the propensity score (logit of cohort membership on the covariates {covariates}) "
                 f"is separated: {err}. Treated and control units do not overlap in these covariates, so the "
