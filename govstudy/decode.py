@@ -101,10 +101,13 @@ def common_characters(script: str) -> frozenset[str]:
         # traditional characters (GBK files hold traditional names too: 臺灣, 數量)
         chars = (_table("gb2312", range(0xA1, 0xA4), range(0xA1, 0xFF))
                  | _table("gb2312", range(0xB0, 0xF8), range(0xA1, 0xFF)) | common_characters("big5"))
-    elif script == "big5":  # Big5 punctuation and symbols (A140-A2FE) and frequently used hanzi (A440-C67E)
+    elif script == "big5":
+        # Big5 punctuation and symbols (A140-A2FE), frequently used hanzi (A440-C67E) and the Hong Kong
+        # characters of HKSCS (8740-A0FE: 嘅, 喺), which Cantonese text uses often
         trails = [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
         chars = (_table("big5", range(0xA1, 0xA3), trails) | _table("big5", range(0xA4, 0xC6), trails)
-                 | _table("big5", range(0xC6, 0xC7), range(0x40, 0x7F)))
+                 | _table("big5", range(0xC6, 0xC7), range(0x40, 0x7F))
+                 | _table("big5hkscs", range(0x87, 0xA1), trails))
     elif script == "cp1252":
         chars = {bytes([b]).decode("cp1252") for b in range(0x80, 0x100) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
     elif script == "utf-8":  # what a real UTF-8 line in these files holds beyond ASCII

@@ -149,7 +149,7 @@ def cast_column(values: pd.Series, type_: str, *, source: str, column: str,
         raise _fail(f"value {text.iloc[i]!r} is not {expected}", source=source, column=column,
                     index=i, rule="type", lines=lines)
     if type_ == "integer":  # nullable Int64 only where values are missing
-        ints = stripped.astype("Int64")
+        ints = stripped.str.removeprefix("+").astype("Int64")  # pyarrow does not read a leading +
         return ints.astype("int64") if present.all() else ints
     if type_ == "number":  # missing numbers are NaN, as everywhere in numpy/pandas
         return pd.to_numeric(stripped).astype("float64")

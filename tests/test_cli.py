@@ -53,3 +53,31 @@ def test_simulate_bad_arguments(tmp_path, capsys):
 def test_paper_without_notebooks_fails_clearly(tmp_path, capsys):
     with pytest.raises(SystemExit, match="no numbered notebooks"):
         main(["paper", "--notebooks", str(tmp_path), "--out", str(tmp_path / "b")])
+
+
+def test_version(capsys):
+    import govstudy
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out == f"govstudy {govstudy.__version__}\n"
+
+
+@pytest.mark.parametrize("seed", ["-1", "x"])
+def test_bad_seed_is_one_usage_line(tmp_path, capsys, seed):
+    with pytest.raises(SystemExit) as exit_:
+        main(["simulate", "-o", str(tmp_path / "x.csv"), "--seed", seed])
+    err = capsys.readouterr().err
+    shown = seed if seed == "-1" else repr(seed)
+    assert exit_.value.code == 2 and err == (f"govstudy simulate: error: argument --seed: expected a whole number "
+                                             f"of at least 0, got {shown} (see govstudy simulate --help)\n")
+
+
+def test_undecidable_report_is_one_error_line(tmp_path, capsys):
+    path = tmp_path / "r.txt"
+    path.write_bytes("城东街道\n".encode("gbk"))
+    assert main(["extract", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"govstudy extract: error: {path}: line 1: cannot tell the "
+                                                   "encoding") and "Traceback" not in err
+    assert main(["extract", str(path), "--encoding", "gbk"]) == 0
