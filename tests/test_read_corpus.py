@@ -395,3 +395,16 @@ def test_load_takes_one_name():
         govstudy.load(["cases", "measures"])
     assert str(err.value) == ("load() takes one dataset name (a str) such as 'cases', not list ['cases', "
                               "'measures']; call it once per dataset, e.g. [govstudy.load(n) for n in names]")
+
+
+def test_streaming_decoder_matches_the_whole_file(tmp_path):
+    from govstudy.decode import DecodedFile, decode_bytes
+
+    data = (GBK_ROWS * 50).encode("gbk")
+    path = write(tmp_path, "log.csv", data)
+    stream = DecodedFile(path, chunk_size=7)
+    assert stream.encoding == "gb18030" and "".join(stream) == GBK_ROWS * 50
+    assert stream.evidence["scores"] == decode_bytes(data, str(path)).evidence["scores"]
+    mixed = write(tmp_path, "m.csv", "名称\n城东\n".encode() + "城西\n".encode("gbk"))
+    repaired = DecodedFile(mixed, errors="gb18030", chunk_size=3)
+    assert "".join(repaired) == "名称\n城东\n城西\n" and repaired.evidence["repair"]["lines"] == [3]
