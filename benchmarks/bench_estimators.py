@@ -76,7 +76,7 @@ def bench_twfe(quick):
 
     nu, nt = (2_000, 60) if quick else (20_000, 60)
     df = twfe_panel(nu, nt)
-    ours = lambda: govstudy.twfe(df, "y", "D", "unit", "time", vcov={"cluster": "unit"})
+    ours = lambda: govstudy.twfe(df, y="y", treat="D", unit="unit", time="time", vcov="cluster", cluster="unit")
     theirs = lambda: pf.feols("y ~ D | unit + time", df, vcov={"CRV1": "unit"})
     a, b = ours(), theirs()
     assert abs(a.estimate - b.coef().iloc[0]) < 1e-8 and abs(a.std_error - b.se().iloc[0]) < 1e-8
@@ -92,7 +92,7 @@ def bench_att_gt(quick, ATTgt):
 
     nu2, nt2 = (1_000, 20) if quick else (5_000, 20)
     sf = staggered_panel(nu2, nt2)
-    ours2 = lambda: govstudy.att_gt(sf, "y", "unit", "time", "g", method="dr", control="never")
+    ours2 = lambda: govstudy.att_gt(sf, y="y", unit="unit", time="time", cohort="g", method="dr", control="never")
     theirs2 = lambda: ATTgt(yname="y", tname="time", idname="unit", gname="g", data=sf,
                             control_group="nevertreated").fit(est_method="dr", bstrap=False)
     a2, b2 = ours2(), theirs2()
@@ -104,10 +104,10 @@ def bench_att_gt(quick, ATTgt):
           f"{mem2:.2f} x input frame (goal < 4)")
     mem_p, _ = peak_ratio(lambda: as_panel(sf, unit="unit", time="time", y="y", cohort="g", balance="keep"), sf)
     P = as_panel(sf, unit="unit", time="time", y="y", cohort="g", balance="keep")
-    mem_e, _ = peak_ratio(lambda: govstudy.att_gt(P, "y", cohort="g"), sf)
+    mem_e, _ = peak_ratio(lambda: govstudy.att_gt(P, y="y", cohort="g"), sf)
     print(f"  of which: validating the panel (govstudy.panel.as_panel) alone peaks at {mem_p:.2f} x; att_gt on an "
           f"already built Panel at {mem_e:.2f} x")
-    ours3 = lambda: govstudy.att_gt(sf, "y", "unit", "time", "g", method="dr", control="never",
+    ours3 = lambda: govstudy.att_gt(sf, y="y", unit="unit", time="time", cohort="g", method="dr", control="never",
                                     covariates=["x"])
     sf["x"] = np.random.default_rng(5).normal(size=nu2)[sf["unit"]]
     theirs3 = lambda: ATTgt(yname="y", tname="time", idname="unit", gname="g", data=sf, xformla="y~x",
@@ -121,7 +121,7 @@ def bench_att_gt(quick, ATTgt):
     # unbalanced panel (5% of rows dropped), repeated-cross-section path with a time-varying covariate
     ub = sf.assign(x=np.random.default_rng(6).normal(size=len(sf)))
     ub = ub.drop(index=np.random.default_rng(2).choice(len(ub), len(ub) // 20, replace=False))
-    ours4 = lambda: govstudy.att_gt(ub, "y", "unit", "time", "g", method="dr", control="never", covariates=["x"],
+    ours4 = lambda: govstudy.att_gt(ub, y="y", unit="unit", time="time", cohort="g", method="dr", control="never", covariates=["x"],
                                     unbalanced="rc")
     theirs4 = lambda: ATTgt(yname="y", tname="time", idname="unit", gname="g", data=ub, xformla="y~x",
                             control_group="nevertreated", allow_unbalanced_panel=True).fit(est_method="dr",

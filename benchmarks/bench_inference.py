@@ -66,7 +66,7 @@ def main():
     warnings.simplefilter("ignore")
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")
     df = data_2x2()
-    res = did_2x2(df, "y", "treated", "post", covariates=["x"], vcov={"cluster": "state"})
+    res = did_2x2(df, y="y", treated="treated", post="post", covariates=["x"], vcov="cluster", cluster="state")
     t_ours, wb = best(lambda: wild_cluster_bootstrap(res, B=B, seed=1))
     X = sm.add_constant(df[["treated", "post"]].assign(inter=df.treated * df.post, x=df.x))
     model = sm.OLS(df.y, X)
@@ -78,7 +78,7 @@ def main():
           f"{t_ref:.3f} s, ratio govstudy/wildboottest = {t_ours / t_ref:.2f}")
     print(f"   p-values: govstudy {wb.p_value:.4f}, wildboottest {float(ref['p-value'].iloc[0]):.4f}")
     df2 = data_twfe()
-    res2 = twfe(df2, "y", "D", "id", "t", covariates=["x"], vcov={"cluster": "state"})
+    res2 = twfe(df2, y="y", treat="D", unit="id", time="t", covariates=["x"], vcov="cluster", cluster="state")
     t2, wb2 = best(lambda: wild_cluster_bootstrap(res2, B=B, seed=1), repeat=3)
     print(f"B. TWFE with 5,000 + 20 fixed effects, n = {len(df2):,}, G = 50, B = {B}: govstudy {t2:.3f} s "
           f"(p = {wb2.p_value:.4f}; wildboottest cannot hold the dummies)")

@@ -7,10 +7,12 @@
 
 from govstudy.compare import Comparison, compare_cases
 from govstudy.datasets import list_datasets, load, load_text
-from govstudy.errors import (DataValidationError, DatasetNotFoundError, FileMissingError,
-                             GovstudyError, ReadError)
+from govstudy.errors import (ArgumentError, DataValidationError, DatasetNotFoundError, FewClustersWarning,
+                             FewTreatedClustersWarning, FileMissingError, GovstudyError, GovstudyWarning,
+                             PanelWarning, PeriodSpacingWarning, ReadError, SampleWarning)
 from govstudy.io import read_table
 from govstudy.panel import Panel
+from govstudy.periods import PeriodMap, period_numbers
 from govstudy.estimators import att_gt, bacon_decomposition, did_2x2, event_study, twfe
 from govstudy.estimators import randomization_inference, synth, wild_cluster_bootstrap
 from govstudy.text.extract import extract_indicators, extract_indicators_file
@@ -24,7 +26,16 @@ __all__ = [
     "compare_cases",
     "extract_indicators",
     "extract_indicators_file",
+    "ArgumentError",
     "DataValidationError",
+    "GovstudyWarning",
+    "PanelWarning",
+    "SampleWarning",
+    "PeriodSpacingWarning",
+    "FewClustersWarning",
+    "FewTreatedClustersWarning",
+    "PeriodMap",
+    "period_numbers",
     "DatasetNotFoundError",
     "FileMissingError",
     "GovstudyError",

@@ -54,3 +54,55 @@ class DatasetNotFoundError(GovstudyError, KeyError):
 
     def __str__(self) -> str:  # KeyError would print the repr of the message
         return str(self.args[0])
+
+
+class ArgumentError(GovstudyError, ValueError):
+    """An argument has a value the function cannot use; the message says what was expected."""
+
+
+# --------------------------------------------------------------------------- warnings
+class GovstudyWarning(UserWarning):
+    """Base class of every warning govstudy issues on purpose."""
+
+
+class PanelWarning(GovstudyWarning):
+    """Something about the panel that the researcher should know (unbalanced, uneven periods)."""
+
+
+class SampleWarning(PanelWarning):
+    """The estimation sample differs from the input: which rows or units were dropped, why, and how many.
+
+    Every estimator uses this one class, so ``warnings.simplefilter("error", SampleWarning)`` makes any
+    change to the sample an error.
+    """
+
+
+class PeriodSpacingWarning(PanelWarning):
+    """The periods are unevenly spaced; estimators that count periods count them in order."""
+
+
+class FewClustersWarning(GovstudyWarning):
+    """Cluster-robust inference with few clusters (or few treated clusters) is unreliable.
+
+    The advice is the same in every case: a wild cluster bootstrap (``govstudy.wild_cluster_bootstrap``)
+    or randomization inference (``govstudy.randomization_inference``).
+    """
+
+
+class FewTreatedClustersWarning(FewClustersWarning):
+    """Clustered SEs with few *treated* clusters are unreliable (typically far too small)."""
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """``warnings.warn`` attributed to the first caller outside govstudy (the user's line), however deep inside
+    the package the warning is raised -- no hand-counted ``stacklevel``.
+    """
+    import os
+    import sys
+    import warnings
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

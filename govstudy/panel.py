@@ -1,72 +1,72 @@
-"""Panel: a validated unit x time long frame shared by every estimator.
+"""Panel: the one gate into the estimators — a validated unit x period frame.
 
-A :class:`Panel` wraps a tidy long DataFrame (one row per unit and period) and checks it
-*once*; estimators (``twfe``, ``event_study``, ``att_gt``, synthetic control, the simulator,
-power analysis) take either a ``Panel`` or a DataFrame plus column names, and build the
-``Panel`` themselves.
+Every estimator with units and periods (``twfe``, ``event_study``, ``att_gt``, ``bacon_decomposition``,
+``synth``) builds a :class:`Panel` once (or takes one) and reads nothing from the raw frame afterwards.
+Everything that can change a number is decided here, once, the same way for every estimator:
 
-Conventions
------------
-* ``time`` is integer valued (years, quarter numbers, month indices). Convert dates or
-  labels such as ``"Q3 2011"`` to integers first.
-* ``cohort`` is the first period in which a unit is treated; ``0`` or missing means
-  *never treated*. Given only ``treat`` (0/1), the cohort is derived as the first period
-  with ``treat == 1``; given only ``cohort``, ``treat = (time >= cohort)``.
-* Treatment is absorbing: once treated, a unit stays treated (``absorbing=False`` lifts
-  this check for designs where treatment may switch off).
-* Unbalanced panels are never balanced silently: by default a warning reports what
-  balancing would drop; ``balance="drop"`` drops (and reports) the incomplete units,
-  ``balance="error"`` raises, ``balance="keep"`` keeps the panel as it is, quietly.
+* **Time** as researchers write it (integers, dates, ``pd.Period``, ``"2023-01"``, ``"2023Q1"``,
+  ``"2023年1月"``; yyyymm integers with ``freq="M"``): see :mod:`govstudy.periods`. Integer periods keep
+  their values; calendar periods are numbered 1, 2, … . ``period_labels`` gives them back as written.
+* **Cohorts** (first treated period): 0, NaN, None, NaT, blank and ±inf all mean never treated. A cohort
+  written as a date inside a period treats that period (``mid_period="next"``: the next one). One rule
+  for cohorts off the panel's periods, always with a :class:`SampleWarning`-family warning that counts the
+  units: after the last period -> never treated within the panel; before the first period -> treated
+  in every period (cohort = first period); between two periods -> the next period.
+* **Treatment**: with ``absorbing=True`` (default) a 0/1 column that never switches off, from which the
+  cohort is derived; with ``absorbing=False`` any finite numeric regressor (switching on and off,
+  intensities), for ``twfe``.
+* **Missing and infinite values**: ±inf is an error naming the rows (``log(0)``), never a silent NaN.
+  Missing unit, time, treatment, weight or cluster ids are errors naming the rows. Missing outcomes and
+  covariates are kept as unobserved; estimators drop them through :meth:`Panel.complete_rows`, which
+  warns with counts. Rows with zero weight are removed here, with a :class:`SampleWarning`, so counts of
+  observations, units and clusters exclude them (as fixest and Stata do).
+* **Unbalanced panels** are never balanced silently (``balance="warn" | "drop" | "keep" | "error"``).
 
-Every problem raises :class:`govstudy.errors.DataValidationError` naming the column, the
-1-based row of the input frame, and the rule broken.
+Every problem raises :class:`govstudy.errors.DataValidationError` naming the column, the 1-based row
+of the input frame, what was expected and what was found.
 
 Example
 -------
 >>> import pandas as pd
 >>> from govstudy.panel import Panel
->>> df = pd.DataFrame({"id": [1, 1, 2, 2], "t": [1, 2, 1, 2], "y": [0.0, 1.0, 0.5, 0.7],
-...                    "g": [2, 2, 0, 0]})
->>> p = Panel(df, unit="id", time="t", y="y", cohort="g")
->>> p.n_units, p.periods.tolist(), p.is_balanced, p.cohorts.tolist(), list(p.never_treated)
-(2, [1, 2], True, [2], [2])
+>>> df = pd.DataFrame({"id": [1, 1, 2, 2], "month": ["2023-01", "2023-02"] * 2, "y": [0.0, 1.0, 0.5, 0.7],
+...                    "adopted": ["2023-02", "2023-02", "", ""]})
+>>> p = Panel(df, unit="id", time="month", y="y", cohort="adopted")
+>>> p.periods.tolist(), p.period_labels, p.cohorts.tolist(), list(p.never_treated)
+([1, 2], ['2023-01', '2023-02'], [2], [2])
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from govstudy.errors import DataValidationError
+from govstudy.arguments import check_choice, names
+from govstudy.errors import DataValidationError, PanelWarning, PeriodSpacingWarning, SampleWarning, warn
+from govstudy.periods import PeriodMap
 
-__all__ = ["Panel", "PanelWarning", "as_panel"]
-
-
-class PanelWarning(UserWarning):
-    """Something about the panel that the researcher should know (unbalanced, rows dropped)."""
+__all__ = ["Panel", "PanelWarning", "SampleWarning", "as_panel", "numeric_column", "show_value"]
 
 
-def _show(v) -> str:
+def show_value(v) -> str:
     """A value as the user wrote it: 2, 'Alaska' (not np.int64(2))."""
     if hasattr(v, "item"):
         v = v.item()
     return repr(v)
 
 
-def _as_list(x) -> list[str]:
-    if x is None:
-        return []
-    if isinstance(x, str):
-        return [x]
-    return list(x)
+def _rows_text(rows: np.ndarray, limit: int = 5) -> str:
+    shown = ", ".join(str(int(r) + 1) for r in rows[:limit])
+    return f"row{'s' if len(rows) > 1 else ''} {shown}{' …' if len(rows) > limit else ''}"
 
 
-def numeric_column(data: pd.DataFrame, col: str, *, source: str | None = None, allow_nan: bool = True) -> np.ndarray:
-    """``data[col]`` as floats (missing stays NaN). Text that is not a number, or (with ``allow_nan=False``)
-    a missing value, is a :class:`DataValidationError` naming the column and the 1-based row.
+def numeric_column(data: pd.DataFrame, col: str, *, source: str | None = None, allow_nan: bool = True,
+                   allow_inf: bool = False, what: str = "value") -> np.ndarray:
+    """``data[col]`` as floats (missing stays NaN).
+
+    Text that is not a number, ±inf (unless ``allow_inf``) or, with ``allow_nan=False``, a missing value
+    is a :class:`DataValidationError` naming the column and the 1-based row.
 
     >>> numeric_column(pd.DataFrame({"y": ["1", None, "2.5"]}), "y").tolist()
     [1.0, nan, 2.5]
@@ -75,75 +75,104 @@ def numeric_column(data: pd.DataFrame, col: str, *, source: str | None = None, a
         raise DataValidationError(f"column {col!r} not found; available: {list(data.columns)}", source=source,
                                   column=col, rule="column-exists")
     s = data[col]
+    if isinstance(s, pd.DataFrame):
+        raise DataValidationError(f"the column name {col!r} appears more than once", source=source, column=col,
+                                  rule="unique-column-names")
+    if pd.api.types.is_datetime64_any_dtype(s.dtype) or isinstance(s.dtype, pd.PeriodDtype):
+        raise DataValidationError(f"expected a number, found dates (e.g. {s.iloc[0]!r})", source=source,
+                                  column=col, row=1, rule="numeric")
     if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
         conv = pd.to_numeric(s, errors="coerce")
-        bad = np.flatnonzero(conv.isna().to_numpy() & s.notna().to_numpy())
+        bad = np.flatnonzero(conv.isna().to_numpy() & s.notna().to_numpy()
+                             & ~s.astype(str).str.strip().isin(["", "nan", "NaN", "NA"]).to_numpy())
         if bad.size:
-            raise DataValidationError(f"value {s.iloc[bad[0]]!r} is not a number", source=source, column=col,
+            raise DataValidationError(f"expected a number, found {s.iloc[bad[0]]!r}", source=source, column=col,
                                       row=int(bad[0]) + 1, rule="numeric")
         s = conv
     a = s.to_numpy(dtype=float, na_value=np.nan)
+    if not allow_inf:
+        inf = np.flatnonzero(np.isinf(a))
+        if inf.size:
+            raise DataValidationError(
+                f"{inf.size} infinite {what}(s) ({a[inf[0]]:+g}, {_rows_text(inf)}), e.g. log(0); an infinite "
+                "value is not a number an estimator can use and is not treated as missing: recode or drop these "
+                "rows (e.g. log1p, or set them to NaN yourself)", source=source, column=col, row=int(inf[0]) + 1,
+                rule="finite")
     if not allow_nan:
         nan = np.flatnonzero(np.isnan(a))
         if nan.size:
-            raise DataValidationError("missing value", source=source, column=col, row=int(nan[0]) + 1,
-                                      rule="not-null")
+            raise DataValidationError(f"{nan.size} missing {what}(s) ({_rows_text(nan)})", source=source,
+                                      column=col, row=int(nan[0]) + 1, rule="not-null")
     return a
 
 
 class Panel:
-    """A validated unit x time panel.
+    """A validated unit x period panel.
 
     Parameters
     ----------
     data : DataFrame
-        Long format, one row per unit and period. It is not copied or modified.
+        Long format, one row per unit and period. It is not modified.
     unit, time : str
-        Column names of the unit id and the (integer-valued) period.
+        Column names of the unit id and the period (any form :mod:`govstudy.periods` reads).
     y : str, optional
-        Outcome column. Rows with a missing outcome count as unobserved periods.
+        Outcome. A missing outcome marks an unobserved unit-period.
     treat : str, optional
-        0/1 treatment indicator (absorbing unless ``absorbing=False``).
+        Treatment: 0/1 and absorbing (default), or any numeric regressor with ``absorbing=False``.
     cohort : str, optional
-        First treated period; 0 or missing = never treated.
-    covariates : list of str, optional
+        First treated period, written like ``time`` (or as adoption dates); never treated = 0, NaN,
+        None, NaT, blank or ±inf.
+    covariates : str or list of str, optional
     weights : str, optional
-        Non-negative unit/observation weights.
+        Non-negative observation weights; rows with weight 0 are removed (with a warning).
+    cluster : str, optional
+        Cluster ids for clustered standard errors (no missing ids).
+    freq : {"Y", "Q", "M", "W", "D"}, optional
+        Frequency of calendar periods (inferred from dates when not given; needed for yyyymm integers).
+    mid_period : {"treated", "next"}
+        An adoption date inside a period treats that period (default) or the next one.
     balance : {"warn", "drop", "keep", "error"}
-        What to do with an unbalanced panel (see module docstring). Default "warn".
+        What to do with an unbalanced panel. Default "warn".
     absorbing : bool
-        Require treatment never to switch off (default True).
+        Require a 0/1 treatment that never switches off (default True).
     source : str, optional
         Name used in error messages (e.g. the file name).
 
     Attributes
     ----------
-    data : DataFrame
-        The frame used (the input, or its balanced subset with ``balance="drop"``).
-    unit_codes, time_codes : ndarray of int
-        0-based codes of units (in order of ``units``) and periods (in order of ``periods``).
+    units, periods : the sorted unit ids and period numbers; ``period_labels`` the periods as written.
+    unit_codes, time_codes : ndarray of int -- 0-based positions of each row's unit and period.
+    cohort_codes : ndarray of int -- 0-based position of each row's first treated period, -1 = never.
     """
 
-    def __init__(self, data: pd.DataFrame, unit: str, time: str, y: str | None = None,
-                 treat: str | None = None, cohort: str | None = None,
-                 covariates: Sequence[str] | str | None = None, weights: str | None = None,
-                 *, balance: str = "warn", absorbing: bool = True, source: str | None = None):
+    def __init__(self, data: pd.DataFrame, *, unit: str, time: str, y: str | None = None,
+                 treat: str | None = None, cohort: str | None = None, covariates=None,
+                 weights: str | None = None, cluster: str | None = None, freq: str | None = None,
+                 mid_period: str = "treated", balance: str = "warn", absorbing: bool = True,
+                 source: str | None = None):
         if not isinstance(data, pd.DataFrame):
             raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-        if balance not in ("warn", "drop", "keep", "error"):
-            raise ValueError("balance must be one of 'warn', 'drop', 'keep', 'error'")
+        check_choice(balance, "balance", ("warn", "drop", "keep", "error"))
+        check_choice(mid_period, "mid_period", ("treated", "next"))
+        if cohort is not None and not absorbing:
+            raise DataValidationError("a cohort column implies absorbing adoption; drop cohort= or absorbing=False",
+                                      source=source, column=cohort, rule="cohort-absorbing")
         self.source = source
         self.unit, self.time, self.y, self.treat_col, self.cohort_col = unit, time, y, treat, cohort
-        self.covariates = _as_list(covariates)
-        self.weights_col = weights
-        self.absorbing = absorbing
-        needed = [unit, time] + [c for c in (y, treat, cohort, weights) if c] + self.covariates
+        self.covariates = names(covariates)
+        self.weights_col, self.cluster_col = weights, cluster
+        self.freq, self.mid_period, self.absorbing = freq, mid_period, absorbing
+        for role, col in (("unit", unit), ("time", time), ("y", y), ("treat", treat), ("cohort", cohort),
+                          ("weights", weights), ("cluster", cluster)):
+            if col is not None and not isinstance(col, str):
+                raise TypeError(f"{role}= is a column name (a string), got {type(col).__name__} {col!r}")
+        needed = [unit, time] + [c for c in (y, treat, cohort, weights, cluster) if c] + self.covariates
         missing = [c for c in needed if c not in data.columns]
         if missing:
             raise DataValidationError(
                 f"column(s) {missing} not found; available: {list(data.columns)}",
                 source=source, column=missing[0], rule="column-exists")
-        self._validate(data)
+        self._validate(data, np.arange(len(data)))
         if not self.is_balanced:
             self._handle_unbalanced(balance)
 
@@ -151,27 +180,46 @@ class Panel:
     def _err(self, msg, column=None, row=None, rule=None):
         return DataValidationError(msg, source=self.source, column=column, row=row, rule=rule)
 
-    def _numeric(self, data, col, allow_nan=True):
-        return numeric_column(data, col, source=self.source, allow_nan=allow_nan)
+    def _numeric(self, data, col, allow_nan=True, what="value"):
+        return numeric_column(data, col, source=self.source, allow_nan=allow_nan, what=what)
 
-    def _validate(self, data: pd.DataFrame) -> None:
-        self.data = data
-        n = len(data)
-        if n == 0:
+    def _validate(self, data: pd.DataFrame, rows: np.ndarray) -> None:
+        """Check ``data`` (whose rows are rows ``rows`` of the user's frame) and build the arrays."""
+        if len(data) == 0:
             raise self._err("the panel has no rows", rule="non-empty")
-        # ids and time: no missing values
-        for col in (self.unit, self.time):
-            na = np.flatnonzero(data[col].isna().to_numpy())
-            if na.size:
-                raise self._err(f"{na.size} missing value(s) in the {'unit id' if col == self.unit else 'time'}"
-                                " column", col, int(na[0]) + 1, "not-null")
+        if self.weights_col:
+            w = self._numeric(data, self.weights_col, allow_nan=False, what="weight")
+            if np.any(w < 0):
+                r = int(np.flatnonzero(w < 0)[0])
+                raise self._err(f"weights must be non-negative, found {w[r]:g}", self.weights_col, int(rows[r]) + 1,
+                                "non-negative")
+            zero = w == 0
+            if zero.any():
+                if zero.all():
+                    raise self._err("every weight is 0", self.weights_col, None, "positive-weight")
+                nu_before = data[self.unit].nunique()
+                data, rows = data.loc[~zero], rows[~zero]
+                lost_units = nu_before - data[self.unit].nunique()
+                warn(f"{int(zero.sum())} of {len(zero)} rows have weight 0 in {self.weights_col!r} and are "
+                              f"removed ({_rows_text(np.flatnonzero(zero))}"
+                              f"{f'; {lost_units} units have no row left' if lost_units else ''}): observation, "
+                              "unit and cluster counts exclude them, as fixest and Stata do", SampleWarning)
+        self.data = data
+        self._rows = rows
+        n = len(data)
+        # unit ids: no missing values
+        na = np.flatnonzero(data[self.unit].isna().to_numpy())
+        if na.size:
+            raise self._err(f"{na.size} missing unit id(s) ({_rows_text(rows[na])})", self.unit,
+                            int(rows[na[0]]) + 1, "not-null")
         ucodes, units = pd.factorize(data[self.unit], sort=True)
-        tvals = self._numeric(data, self.time, allow_nan=False)
-        if not np.all(np.isfinite(tvals)) or np.any(tvals != np.round(tvals)):
-            bad = int(np.flatnonzero(~np.isfinite(tvals) | (tvals != np.round(tvals)))[0])
-            raise self._err(f"time must be integer valued (found {tvals[bad]!r}); "
-                            "convert dates or labels to integer periods", self.time, bad + 1, "integer-time")
-        tint = tvals.astype(np.int64)
+        # time: any written form -> period numbers
+        try:
+            pm = PeriodMap.from_values(data[self.time], self.freq, column=self.time, source=self.source)
+            tint = pm.numbers(data[self.time], column=self.time, source=self.source)
+        except DataValidationError as e:
+            raise self._renumber(e) from None
+        self.period_map = pm
         tcodes, periods = pd.factorize(tint, sort=True)
         self.units = pd.Index(units)
         self.periods = np.asarray(periods, dtype=np.int64)
@@ -179,70 +227,38 @@ class Panel:
         self.time_codes = tcodes.astype(np.int64)
         self.time_values = tint
         nu, nt = len(units), len(periods)
-        # sort order (stable, O(n) when the frame is already sorted by unit, time)
         key = self.unit_codes * nt + self.time_codes
         order = np.argsort(key, kind="stable")
         ks = key[order]
         dup = np.flatnonzero(ks[1:] == ks[:-1])
         if dup.size:
-            # first duplicate in input order: the smallest row index among 'second occurrences'
-            rows = order[dup + 1]
-            r = int(rows.min())
-            raise self._err(f"duplicate unit-period row: unit {_show(data[self.unit].iloc[r])}, "
-                            f"time {tint[r]} appears more than once", self.unit, r + 1, "unique-unit-time")
+            r = int(order[dup + 1].min())
+            raise self._err(f"duplicate unit-period row: unit {show_value(data[self.unit].iloc[r])}, period "
+                            f"{pm.label(tint[r])} appears more than once", self.unit, int(rows[r]) + 1,
+                            "unique-unit-time")
         same_unit = self.unit_codes[order][1:] == self.unit_codes[order][:-1]
-        # outcome
         self.y_values = None
         if self.y is not None:
-            yv = self._numeric(data, self.y)
+            yv = self._checked(data, self.y, "outcome")
             if np.all(np.isnan(yv)):
                 raise self._err("the outcome is missing (NaN) in every row", self.y, None, "outcome-not-all-nan")
             self.y_values = yv
-        # weights
-        self.weight_values = None
-        if self.weights_col:
-            w = self._numeric(data, self.weights_col, allow_nan=False)
-            if np.any(w < 0):
-                r = int(np.flatnonzero(w < 0)[0])
-                raise self._err("weights must be non-negative", self.weights_col, r + 1, "non-negative")
-            self.weight_values = w
-        # covariates: numeric
-        self.covariate_values = {c: self._numeric(data, c) for c in self.covariates}
-        # treatment / cohort
-        treat = cohort = None
-        if self.treat_col:
-            tr = self._numeric(data, self.treat_col, allow_nan=False)
-            bad = np.flatnonzero((tr != 0) & (tr != 1))
-            if bad.size:
-                raise self._err(f"treatment must be 0/1, found {tr[bad[0]]!r}", self.treat_col,
-                                int(bad[0]) + 1, "binary-treatment")
-            treat = tr
-            if self.absorbing:
-                ts = tr[order]
-                off = np.flatnonzero(same_unit & (ts[1:] < ts[:-1]))
-                if off.size:
-                    r = int(order[off[0] + 1])
-                    raise self._err(
-                        f"treatment switches off for unit {_show(data[self.unit].iloc[r])} at time {tint[r]} "
-                        "(treated earlier, untreated now); staggered-adoption estimators need absorbing "
-                        "treatment (pass absorbing=False only if you know the design allows it)",
-                        self.treat_col, r + 1, "absorbing-treatment")
-        if self.cohort_col:
-            c = self._numeric(data, self.cohort_col)
-            c = np.where(np.isnan(c), 0.0, c)
-            if np.any(c != np.round(c)) or np.any(c < 0):
-                r = int(np.flatnonzero((c != np.round(c)) | (c < 0))[0])
-                raise self._err("cohort must be a non-negative integer period (0 or missing = never treated)",
-                                self.cohort_col, r + 1, "integer-cohort")
-            cs = c[order]
-            diff = np.flatnonzero(same_unit & (cs[1:] != cs[:-1]))
-            if diff.size:
-                r = int(order[diff[0] + 1])
-                raise self._err(f"cohort is not constant within unit {_show(data[self.unit].iloc[r])}",
-                                self.cohort_col, r + 1, "constant-cohort")
-            cohort = c.astype(np.int64)
-        if treat is not None and cohort is None:
-            # first treated period per unit
+        self.weight_values = None if not self.weights_col else self._checked(data, self.weights_col, "weight",
+                                                                             allow_nan=False)
+        self.covariate_values = {c: self._checked(data, c, "covariate") for c in self.covariates}
+        self.cluster_codes = self.cluster_labels = None
+        if self.cluster_col:
+            cv = data[self.cluster_col]
+            na = np.flatnonzero(cv.isna().to_numpy())
+            if na.size:
+                raise self._err(f"{na.size} missing cluster id(s) ({_rows_text(rows[na])}): every observation needs "
+                                "a cluster; fill them or drop these rows", self.cluster_col, int(rows[na[0]]) + 1,
+                                "cluster-not-null")
+            codes, labels = pd.factorize(cv, sort=True)
+            self.cluster_codes, self.cluster_labels = codes.astype(np.int64), pd.Index(labels)
+        treat = self._treatment(data, rows, order, same_unit, tint) if self.treat_col else None
+        cohort = self._cohort(data, rows, order, same_unit) if self.cohort_col else None
+        if treat is not None and cohort is None and self.absorbing:
             first = np.full(nu, np.iinfo(np.int64).max)
             np.minimum.at(first, self.unit_codes[treat == 1], tint[treat == 1])
             first = np.where(first == np.iinfo(np.int64).max, 0, first)
@@ -254,17 +270,139 @@ class Panel:
             bad = np.flatnonzero(implied != treat)
             if bad.size:
                 r = int(bad[0])
-                raise self._err(f"treatment ({treat[r]:g}) disagrees with cohort ({cohort[r]}) at time {tint[r]}",
-                                self.treat_col, r + 1, "treat-matches-cohort")
+                raise self._err(f"treatment ({treat[r]:g}) disagrees with cohort ({pm.label(cohort[r])}) at period "
+                                f"{pm.label(tint[r])}", self.treat_col, int(rows[r]) + 1, "treat-matches-cohort")
         self.treat_values = treat
         self.cohort_values = cohort
-        # observed cells: rows with a non-missing outcome (if any)
+        self.cohort_codes = None
+        if cohort is not None:
+            self.cohort_codes = np.where(cohort > 0, np.searchsorted(self.periods, cohort), -1).astype(np.int64)
         obs = np.ones(n, bool) if self.y_values is None else ~np.isnan(self.y_values)
         self._observed = obs
         cnt = np.bincount(self.unit_codes[obs], minlength=nu)
         self._unit_counts = cnt
         self.is_balanced = bool(np.all(cnt == nt))
-        del key, order, ks, same_unit
+
+    def _renumber(self, e: DataValidationError) -> DataValidationError:
+        """Re-state an error found in ``self.data`` with the row number of the user's frame."""
+        row = None if e.row is None else int(self._rows[e.row - 1]) + 1
+        return DataValidationError(e.message, source=self.source, column=e.column, row=row, rule=e.rule)
+
+    def _checked(self, data, col, what, allow_nan=True):
+        try:
+            return self._numeric(data, col, allow_nan=allow_nan, what=what)
+        except DataValidationError as e:
+            raise self._renumber(e) from None
+
+    def _treatment(self, data, rows, order, same_unit, tint):
+        tr = self._checked(data, self.treat_col, "treatment", allow_nan=False)
+        if not self.absorbing:
+            return tr
+        bad = np.flatnonzero((tr != 0) & (tr != 1))
+        if bad.size:
+            raise self._err(f"treatment must be 0/1, found {tr[bad[0]]:g}; a treatment intensity or a treatment "
+                            "that switches off is an estimate for twfe or did_2x2", self.treat_col,
+                            int(rows[bad[0]]) + 1, "binary-treatment")
+        ts = tr[order]
+        off = np.flatnonzero(same_unit & (ts[1:] < ts[:-1]))
+        if off.size:
+            r = int(order[off[0] + 1])
+            raise self._err(
+                f"treatment switches off for unit {show_value(data[self.unit].iloc[r])} at period "
+                f"{self.period_map.label(tint[r])} (treated earlier, untreated now). event_study, att_gt and "
+                "bacon_decomposition need absorbing adoption; twfe and did_2x2 estimate a treatment that switches "
+                "on and off", self.treat_col, int(rows[r]) + 1, "absorbing-treatment")
+        return tr
+
+    def _cohort(self, data, rows, order, same_unit):
+        pm = self.period_map
+        try:
+            c = pm.cohorts(data[self.cohort_col], mid_period=self.mid_period, column=self.cohort_col,
+                           source=self.source)
+        except DataValidationError as e:
+            raise self._renumber(e) from None
+        cs = c[order]
+        diff = np.flatnonzero(same_unit & (cs[1:] != cs[:-1]))
+        if diff.size:
+            r = int(order[diff[0] + 1])
+            raise self._err(f"cohort is not constant within unit {show_value(data[self.unit].iloc[r])} "
+                            f"({pm.label(cs[diff[0]]) if cs[diff[0]] else 'never'} and "
+                            f"{pm.label(c[r]) if c[r] else 'never'})", self.cohort_col, int(rows[r]) + 1,
+                            "constant-cohort")
+        if (c < 0).any() and pm.kind == "integer" and (self.periods >= 0).all():  # calendar: < 0 = before the data
+            r = int(np.flatnonzero(c < 0)[0])
+            raise self._err(f"cohort {c[r]} is negative; cohorts are first treated periods (0 = never treated)",
+                            self.cohort_col, int(rows[r]) + 1, "cohort-value")
+        first, last = self.periods[0], self.periods[-1]
+        unit_c = np.zeros(len(self.units), np.int64)
+        unit_c[self.unit_codes] = c
+        changes = []
+        late = unit_c > last
+        if late.any():
+            changes.append(f"{int(late.sum())} unit(s) adopt after the last period {pm.label(last)} "
+                           f"({', '.join(sorted({pm.label(v) for v in unit_c[late]})[:4])}): never treated within "
+                           "the panel (cohort 0)")
+        early = (unit_c != 0) & (unit_c < first)
+        if early.any():
+            changes.append(f"{int(early.sum())} unit(s) adopt before the first period {pm.label(first)}: treated "
+                           f"in every period, cohort set to {pm.label(first)}")
+        inside = (unit_c >= first) & (unit_c <= last) & ~np.isin(unit_c, self.periods)
+        nxt = self.periods[np.minimum(np.searchsorted(self.periods, unit_c), len(self.periods) - 1)]
+        if inside.any():
+            ex = sorted({(int(a), int(b)) for a, b in zip(unit_c[inside], nxt[inside])})[:4]
+            changes.append(f"{int(inside.sum())} unit(s) adopt at a value that is not a period of the panel: the "
+                           f"next period is their first treated one ({', '.join(f'{pm.label(a)} -> {pm.label(b)}' for a, b in ex)})")
+        if changes:
+            warn("cohorts off the panel's periods: " + "; ".join(changes), SampleWarning)
+        unit_c = np.where(late, 0, np.where(early, first, np.where(inside, nxt, unit_c)))
+        return unit_c[self.unit_codes]
+
+    # ------------------------------------------------------------------ samples
+    def complete_rows(self, *, estimator: str, covariates=None, extra: dict | None = None) -> np.ndarray:
+        """Rows with an observed outcome and covariates; a :class:`SampleWarning` counts what is left out.
+
+        ``extra`` maps a reason to a boolean array of further rows to leave out.
+        """
+        covs = self.covariates if covariates is None else names(covariates)
+        reasons = {}
+        if self.y_values is not None:
+            reasons[f"missing outcome {self.y!r}"] = np.isnan(self.y_values)
+        for c in covs:
+            reasons[f"missing covariate {c!r}"] = np.isnan(self.covariate_values[c])
+        reasons.update(extra or {})
+        drop = np.zeros(self.n_obs, bool)
+        for m in reasons.values():
+            drop |= m
+        if drop.any():
+            parts = [f"{int(m.sum())} with a {why}" for why, m in reasons.items() if m.any()]
+            lost = np.setdiff1d(np.arange(self.n_units), self.unit_codes[~drop])
+            warn(f"{estimator}: {int(drop.sum())} of {self.n_obs} rows left out ({'; '.join(parts)}; first: "
+                          f"{_rows_text(self._rows[np.flatnonzero(drop)])})"
+                          f"{f'; {len(lost)} units have no row left' if len(lost) else ''}", SampleWarning)
+        return ~drop
+
+    def spacing_gaps(self) -> list[tuple[int, int]]:
+        """Pairs of consecutive periods further apart than the panel's usual step (calendar: one period)."""
+        if len(self.periods) < 3 and self.period_map.kind == "integer":
+            return []
+        d = np.diff(self.periods)
+        if not len(d):
+            return []
+        step = 1 if self.period_map.kind == "calendar" else int(d.min())
+        return [(int(a), int(b)) for a, b, dd in zip(self.periods[:-1], self.periods[1:], d) if dd != step]
+
+    def warn_uneven(self, estimator: str) -> str | None:
+        """Warn (and return a note) when periods are unevenly spaced: ``estimator`` counts them in order."""
+        gaps = self.spacing_gaps()
+        if not gaps:
+            return None
+        lab = self.period_map.label
+        msg = (f"{estimator}: the periods are unevenly spaced (gaps {', '.join(f'{lab(a)} -> {lab(b)}' for a, b in gaps[:5])}"
+               f"{' …' if len(gaps) > 5 else ''}); event times, anticipation and the previous period are counted in "
+               "order of the periods observed, as R did does (one step from "
+               f"{lab(gaps[0][0])} is {lab(gaps[0][1])})")
+        warn(msg, PeriodSpacingWarning)
+        return msg
 
     # ------------------------------------------------------------------ balance
     def balance_report(self) -> dict:
@@ -286,21 +424,26 @@ class Panel:
             raise self._err(what + ". Pass balance='drop' to drop them or balance='keep' to keep them.",
                             self.unit, None, "balanced")
         if balance == "warn":
-            warnings.warn(what + ". Kept as is; pass balance='drop' to drop them or balance='keep' to "
-                          "silence this warning.", PanelWarning, stacklevel=3)
+            warn(what + ". Kept as is; pass balance='drop' to drop them or balance='keep' to "
+                          "silence this warning.", PanelWarning)
         elif balance == "drop":
-            warnings.warn(what + ". Dropped them (balance='drop').", PanelWarning, stacklevel=3)
+            warn(what + ". Dropped them (balance='drop').", SampleWarning)
             keep_units = self._unit_counts == len(self.periods)
             keep = keep_units[self.unit_codes] & self._observed
             if not keep.any():
                 raise self._err("balancing would drop every unit", self.unit, None, "balanced")
-            self._validate(self.data.loc[keep])
+            self._validate(self.data.loc[keep], self._rows[keep])
 
     def balanced(self) -> "Panel":
         """A new Panel with only the units observed in every period (reports what it drops)."""
-        return Panel(self.data, self.unit, self.time, self.y, self.treat_col, self.cohort_col,
-                     self.covariates, self.weights_col, balance="drop", absorbing=self.absorbing,
-                     source=self.source)
+        p = self._copy()
+        p._handle_unbalanced("drop") if not p.is_balanced else None
+        return p
+
+    def _copy(self) -> "Panel":
+        new = object.__new__(Panel)
+        new.__dict__.update(self.__dict__)
+        return new
 
     # ------------------------------------------------------------------ properties
     @property
@@ -314,6 +457,20 @@ class Panel:
     @property
     def n_periods(self) -> int:
         return len(self.periods)
+
+    @property
+    def period_labels(self) -> list[str]:
+        """The periods as the data wrote them (``"2023-01"``, ``"2019"``)."""
+        return self.period_map.labels(self.periods)
+
+    def period_of(self, value, what: str = "period") -> int:
+        """The period number of a value written like the time column (``1989``, ``"1989"``, ``"2023-03"``)."""
+        try:
+            if self.period_map.kind == "integer" and isinstance(value, (float, np.floating)) and value.is_integer():
+                value = int(value)
+            return int(self.period_map.numbers([value], column=what)[0])
+        except DataValidationError as e:
+            raise DataValidationError(f"{what}: {e.message}", source=self.source, rule="period-value") from None
 
     @property
     def unit_cohort(self) -> np.ndarray:
@@ -336,67 +493,62 @@ class Panel:
         return self.units[self.unit_cohort == 0]
 
     def wide(self, values: str | np.ndarray | None = None) -> np.ndarray:
-        """An ``n_units x n_periods`` array of a column (default: the outcome), NaN where unobserved."""
+        """An ``n_units x n_periods`` array of the outcome, a covariate or an aligned array; NaN where unobserved."""
         if values is None:
             v = self.y_values
         elif isinstance(values, str):
-            v = self.y_values if values == self.y else (
-                self.covariate_values[values] if values in self.covariate_values
-                else self._numeric(self.data, values))
+            if values == self.y:
+                v = self.y_values
+            elif values in self.covariate_values:
+                v = self.covariate_values[values]
+            else:
+                v = self._checked(self.data, values, "value")
         else:
             v = np.asarray(values, float)
         out = np.full((self.n_units, self.n_periods), np.nan)
         out[self.unit_codes, self.time_codes] = v
         return out
 
-    def column(self, name: str) -> np.ndarray:
-        """Values of any column of the underlying frame, aligned with the panel rows."""
-        return self.data[name].to_numpy()
+    def columns(self) -> dict:
+        """The column roles of this panel (what ``as_panel`` re-uses when a Panel is passed in)."""
+        return {"unit": self.unit, "time": self.time, "y": self.y, "treat": self.treat_col,
+                "cohort": self.cohort_col, "covariates": list(self.covariates), "weights": self.weights_col,
+                "cluster": self.cluster_col, "freq": self.freq, "mid_period": self.mid_period,
+                "absorbing": self.absorbing, "source": self.source}
 
     def __repr__(self) -> str:
         kind = "balanced" if self.is_balanced else "unbalanced"
         coh = ""
         if self.cohort_values is not None:
             coh = f", {len(self.cohorts)} treated cohorts, {len(self.never_treated)} never-treated units"
+        labels = self.period_labels
         return (f"<Panel {kind}: {self.n_units} units x {self.n_periods} periods "
-                f"({self.periods[0]}..{self.periods[-1]}), {self.n_obs} rows{coh}>")
-
-    # ------------------------------------------------------------------ constructors
-    @classmethod
-    def from_treat(cls, data, unit, time, treat, y=None, **kw) -> "Panel":
-        """Panel from a 0/1 treatment column; the cohort is derived (first treated period)."""
-        return cls(data, unit=unit, time=time, y=y, treat=treat, **kw)
-
-    @classmethod
-    def from_cohort(cls, data, unit, time, cohort, y=None, **kw) -> "Panel":
-        """Panel from a first-treated-period column (0/NaN = never treated)."""
-        return cls(data, unit=unit, time=time, y=y, cohort=cohort, **kw)
+                f"({labels[0]}..{labels[-1]}), {self.n_obs} rows{coh}>")
 
 
-def as_panel(data, *, unit=None, time=None, y=None, treat=None, cohort=None, covariates=None,
-             weights=None, balance="warn", source=None) -> Panel:
-    """Return ``data`` if it is already a Panel (checking it has the columns asked for), else build one."""
+def as_panel(data, *, unit=None, time=None, y=None, treat=None, cohort=None, covariates=None, weights=None,
+             cluster=None, freq=None, mid_period=None, balance="keep", absorbing=None, source=None) -> Panel:
+    """``data`` as a Panel. A Panel passed in keeps its columns; columns given explicitly override them.
+
+    A new ``treat`` or ``cohort`` replaces the panel's treatment definition (the two go together).
+    """
     if isinstance(data, Panel):
-        p = data
-        for col in [y, treat, cohort, weights] + _as_list(covariates):
-            if col is not None and col not in p.data.columns:
-                raise DataValidationError(f"column {col!r} not found in the panel's data", column=col,
-                                          rule="column-exists")
-        same = (y in (None, p.y) and treat in (None, p.treat_col) and cohort in (None, p.cohort_col)
-                and set(_as_list(covariates)) <= set(p.covariates) and weights in (None, p.weights_col))
-        if same:
-            return p
-        # a new treatment column replaces the panel's treatment definition (treat and cohort go together): a new
-        # treat column alone drops the old cohort (derived anew), a new cohort column alone drops the old treat;
-        # otherwise the columns not given are taken from the panel
-        new_treat_only = treat is not None and treat != p.treat_col and cohort is None
-        new_cohort_only = cohort is not None and cohort != p.cohort_col and treat is None
-        if not (new_treat_only or new_cohort_only):
-            treat, cohort = treat or p.treat_col, cohort or p.cohort_col
-        return Panel(p.data, p.unit, p.time, y or p.y, treat, cohort,
-                     _as_list(covariates) or p.covariates, weights or p.weights_col, balance="keep",
-                     absorbing=p.absorbing, source=p.source)
+        spec = data.columns()
+        given = {"unit": unit, "time": time, "y": y, "weights": weights, "cluster": cluster, "freq": freq,
+                 "mid_period": mid_period, "absorbing": absorbing, "source": source}
+        if covariates is not None:
+            given["covariates"] = names(covariates)
+        if treat is not None or cohort is not None:
+            given["treat"], given["cohort"] = treat, cohort
+        changed = {k: v for k, v in given.items() if v is not None and v != spec.get(k)}
+        if "treat" in given and (given["treat"], given["cohort"]) != (spec["treat"], spec["cohort"]):
+            changed["treat"], changed["cohort"] = given["treat"], given["cohort"]
+        if not changed:
+            return data
+        spec.update(changed)
+        return Panel(data.data, balance="keep", **spec)
     if unit is None or time is None:
         raise TypeError("pass unit= and time= column names (or a govstudy Panel)")
     return Panel(data, unit=unit, time=time, y=y, treat=treat, cohort=cohort, covariates=covariates,
-                 weights=weights, balance=balance, source=source)
+                 weights=weights, cluster=cluster, freq=freq, mid_period=mid_period or "treated",
+                 balance=balance, absorbing=True if absorbing is None else absorbing, source=source)

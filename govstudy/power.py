@@ -46,6 +46,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from govstudy.arguments import check_alpha, check_choice, check_int, check_probability
+from govstudy.errors import ArgumentError
 from govstudy.simulate import _FAMILY_OF, OUTCOMES, Design, DesignError, _simulate_arrays
 
 __all__ = ["power", "PowerResult"]
@@ -235,16 +237,17 @@ def power(design: Design | dict | None = None, estimator: str = "att_gt", effect
     """
     from tqdm.auto import tqdm
 
-    if estimator not in ("att_gt", "twfe"):
-        raise ValueError(f"estimator must be 'att_gt' or 'twfe', got {estimator!r}")
-    if outcome not in OUTCOMES:
-        raise ValueError(f"unknown outcome {outcome!r}; outcomes are {list(OUTCOMES)}")
-    if cluster not in ("community", "county"):
-        raise ValueError("cluster must be 'community' or 'county'")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
-    if not isinstance(n_sims, (int, np.integer)) or n_sims < 2:
-        raise ValueError(f"n_sims must be an integer >= 2, got {n_sims!r}")
+    check_choice(estimator, "estimator", ("att_gt", "twfe"))
+    check_choice(outcome, "outcome", tuple(OUTCOMES))
+    check_choice(cluster, "cluster", ("community", "county"))
+    alpha = check_alpha(alpha)
+    n_sims = check_int(n_sims, "n_sims", minimum=2)
+    seed = check_int(seed, "seed", minimum=0)
+    target_power = check_probability(target_power, "target_power")
+    if n_jobs is not None:
+        n_jobs = check_int(n_jobs, "n_jobs", minimum=1)
+    if effect is not None and not np.all(np.isfinite(np.atleast_1d(np.asarray(effect, dtype=float)))):
+        raise ArgumentError(f"effect must be finite number(s), got {effect!r}")
     if design is None:
         design = Design()
     elif isinstance(design, dict):

@@ -11,9 +11,9 @@ from govstudy import DataValidationError, bacon_decomposition, twfe
 def test_mpdta_decomposition_equals_twfe():
     df = govstudy.load("mpdta")
     df = df.assign(D=((df["first.treat"] > 0) & (df["year"] >= df["first.treat"])).astype(int))
-    b = bacon_decomposition(df, "lemp", "D", "countyreal", "year")
+    b = bacon_decomposition(df, y="lemp", treat="D", unit="countyreal", time="year")
     assert b.table["weight"].sum() == pytest.approx(1, abs=1e-12)
-    assert b.estimate == pytest.approx(twfe(df, "lemp", "D", "countyreal", "year").estimate, abs=1e-10)
+    assert b.estimate == pytest.approx(twfe(df, y="lemp", treat="D", unit="countyreal", time="year").estimate, abs=1e-10)
     assert set(b.table["type"]) == {"Treated vs never treated", "Earlier vs later treated", "Later vs earlier treated"}
     assert len(b.table) == 9
     assert "Goodman-Bacon" in b.summary() and b.plot() is not None
@@ -27,8 +27,8 @@ def test_random_designs_with_always_treated(seed):
     g = rng.choice([0, 1, 3, 4, 7], n)[df["id"]]
     df["D"] = ((g > 0) & (df["t"] >= g)).astype(int)
     df["y"] = df["D"] * rng.normal(1, 1, n)[df["id"]] * (df["t"] - g + 1) + rng.normal(size=len(df)) + df["id"] % 5
-    b = bacon_decomposition(df, "y", "D", "id", "t")
-    assert b.estimate == pytest.approx(twfe(df, "y", "D", "id", "t").estimate, abs=1e-10)
+    b = bacon_decomposition(df, y="y", treat="D", unit="id", time="t")
+    assert b.estimate == pytest.approx(twfe(df, y="y", treat="D", unit="id", time="t").estimate, abs=1e-10)
     assert "Treated vs always treated" in set(b.table["type"])
     assert (b.table["weight"] > 0).all()
 
@@ -36,8 +36,8 @@ def test_random_designs_with_always_treated(seed):
 def test_unbalanced_is_refused():
     df = govstudy.load("mpdta").iloc[1:]
     with pytest.raises(DataValidationError, match="needs a balanced panel"):
-        bacon_decomposition(df.assign(D=df["treat"] * (df["year"] >= df["first.treat"])), "lemp", "D",
-                            "countyreal", "year")
+        bacon_decomposition(df.assign(D=df["treat"] * (df["year"] >= df["first.treat"])), y="lemp", treat="D",
+                            unit="countyreal", time="year")
 
 
 def test_each_comparison_matches_hand_computed_2x2_and_goodman_bacon_weights():
@@ -88,7 +88,7 @@ def test_each_comparison_matches_hand_computed_2x2_and_goodman_bacon_weights():
     VD = vdemeaned(list(units), allp)
     assert sum(raw.values()) == pytest.approx(VD, abs=1e-12)          # Theorem 1: weights sum to one
 
-    b = bacon_decomposition(df, "y", "D", "id", "t")
+    b = bacon_decomposition(df, y="y", treat="D", unit="id", time="t")
     assert len(b.table) == len(expected)
     for row in b.table.itertuples():
         key = (row.type, row.treated, row.control)
@@ -97,4 +97,4 @@ def test_each_comparison_matches_hand_computed_2x2_and_goodman_bacon_weights():
         assert row.weight == pytest.approx(raw[key] / VD, abs=1e-10), key
     # the 2x2 estimates weighted by the hand weights reproduce TWFE
     assert sum(raw[k] / VD * v[0] for k, v in expected.items()) == pytest.approx(
-        twfe(df, "y", "D", "id", "t").estimate, abs=1e-10)
+        twfe(df, y="y", treat="D", unit="id", time="t").estimate, abs=1e-10)

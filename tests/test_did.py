@@ -7,7 +7,7 @@ import pytest
 
 import govstudy
 from govstudy import DataValidationError, did_2x2
-from govstudy.estimators import CollinearityWarning, FewTreatedClustersWarning
+from govstudy.estimators import CollinearityWarning, FewTreatedClustersWarning, SampleWarning
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def kielmc():
     ("age agesq intst land area rooms baths".split(), -14177.93, 4987.27),
 ])
 def test_kielmc_reference(kielmc, cov, est, se):
-    r = did_2x2(kielmc, "rprice", treated="nearinc", post="y81", covariates=cov)
+    r = did_2x2(kielmc, y="rprice", treated="nearinc", post="y81", covariates=cov)
     assert r.estimate == pytest.approx(est, abs=5e-3)  # printed to 2 decimals
     assert r.std_error == pytest.approx(se, abs=5e-3)
     t = r.tidy()
@@ -29,9 +29,10 @@ def test_kielmc_reference(kielmc, cov, est, se):
     assert "nearinc:y81" in r.summary() and "<table" in r._repr_html_()
 
 
-@pytest.mark.parametrize("vcov, pvcov", [("hc1", "hetero"), ({"cluster": "nbh"}, {"CRV1": "nbh"})])
+@pytest.mark.parametrize("vcov, pvcov", [("hc1", "hetero"), ("cluster", {"CRV1": "nbh"})])
 def test_kielmc_vcov_matches_pyfixest(kielmc, vcov, pvcov):
-    r = did_2x2(kielmc, "rprice", "nearinc", "y81", covariates=["age"], vcov=vcov)
+    r = did_2x2(kielmc, y="rprice", treated="nearinc", post="y81", covariates=["age"], vcov=vcov,
+                cluster="nbh" if vcov == "cluster" else None)
     m = pf.feols("rprice ~ nearinc * y81 + age", kielmc, vcov=pvcov)
     assert r.estimate == pytest.approx(m.coef()["nearinc:y81"], rel=1e-6)
     assert r.std_error == pytest.approx(m.se()["nearinc:y81"], rel=1e-6)
@@ -39,37 +40,38 @@ def test_kielmc_vcov_matches_pyfixest(kielmc, vcov, pvcov):
 
 def test_bad_inputs(kielmc):
     with pytest.raises(DataValidationError, match="must be 0/1"):
-        did_2x2(kielmc.assign(post=2), "rprice", "nearinc", "post")
+        did_2x2(kielmc.assign(post=2), y="rprice", treated="nearinc", post="post")
     with pytest.raises(DataValidationError, match="outcome is missing"):
-        did_2x2(kielmc.assign(rprice=np.nan), "rprice", "nearinc", "y81")
+        did_2x2(kielmc.assign(rprice=np.nan), y="rprice", treated="nearinc", post="y81")
     with pytest.warns(CollinearityWarning, match=r"\['age2'\]"):
-        did_2x2(kielmc.assign(age2=2 * kielmc["age"]), "rprice", "nearinc", "y81", covariates=["age", "age2"])
+        did_2x2(kielmc.assign(age2=2 * kielmc["age"]), y="rprice", treated="nearinc", post="y81", covariates=["age", "age2"])
     with pytest.raises(DataValidationError, match="degenerate"):
-        did_2x2(kielmc.assign(y81=kielmc["nearinc"]), "rprice", "nearinc", "y81")
+        did_2x2(kielmc.assign(y81=kielmc["nearinc"]), y="rprice", treated="nearinc", post="y81")
 
 
 def test_one_treated_cluster_warns():
     df = pd.DataFrame({"y": np.arange(16.0) ** 1.3, "g": [1, 1, 0, 0] * 4, "p": [0, 1] * 8,
                        "cl": [1, 1, 2, 3] * 4})
-    with pytest.warns(FewTreatedClustersWarning, match="wild cluster bootstrap or randomization inference"):
-        did_2x2(df, "y", "g", "p", vcov={"cluster": "cl"})
+    with pytest.warns(FewTreatedClustersWarning, match="wild_cluster_bootstrap.*randomization_inference"):
+        did_2x2(df, y="y", treated="g", post="p", vcov="cluster", cluster="cl")
 
 
 def test_text_in_a_numeric_column_is_an_error_not_a_missing_value():
     df = pd.DataFrame({"y": [1, 2, 3, 6, 1.1, "abc", 2.9, 6.1], "g": [0, 0, 1, 1] * 2, "p": [0, 1, 0, 1] * 2})
     with pytest.raises(DataValidationError) as err:
-        did_2x2(df, "y", treated="g", post="p")
-    assert (err.value.column, err.value.row) == ("y", 6) and "'abc' is not a number" in str(err.value)
+        did_2x2(df, y="y", treated="g", post="p")
+    assert (err.value.column, err.value.row) == ("y", 6) and "expected a number, found 'abc'" in str(err.value)
     df2 = df.assign(y=[1, 2, 3, 6, 1.1, 2.1, 2.9, 6.1], g=[0, 0, 1, "yes"] * 2)
-    with pytest.raises(DataValidationError, match="'yes' is not a number"):
-        did_2x2(df2, "y", treated="g", post="p")
+    with pytest.raises(DataValidationError, match="expected a number, found 'yes'"):
+        did_2x2(df2, y="y", treated="g", post="p")
 
 
 def test_missing_values_are_dropped_with_a_warning_and_a_missing_cluster_column_is_named():
     df = pd.DataFrame({"y": [1, 2, 3, 6, 1.1, None, 2.9, 6.1, 1.0, 2.0, 3.1, 6.2], "g": [0, 0, 1, 1] * 3,
                        "p": [0, 1, 0, 1] * 3})
-    with pytest.warns(UserWarning, match="1 of 12 rows .* left out \\(first: row 6\\)"):
-        res = did_2x2(df, "y", treated="g", post="p")
+    with pytest.warns(SampleWarning, match="1 of 12 rows left out \\(1 with a missing outcome, group, post or covariate; "
+                                           "first: row 6\\)"):
+        res = did_2x2(df, y="y", treated="g", post="p")
     assert res.nobs == 11
-    with pytest.raises(DataValidationError, match="cluster column 'zz' not found"):
-        did_2x2(df.dropna(), "y", treated="g", post="p", vcov={"cluster": "zz"})
+    with pytest.raises(DataValidationError, match="column 'zz' not found"):
+        did_2x2(df.dropna(), y="y", treated="g", post="p", vcov="cluster", cluster="zz")

@@ -70,7 +70,7 @@ def test_plot_and_interface(mpdta):
 
 
 def test_bad_inputs(mpdta):
-    with pytest.raises(DataValidationError, match="no treated units"):
+    with pytest.raises(DataValidationError, match="no unit is treated within the panel"):
         event_study(mpdta.assign(g=0), y="lemp", unit="countyreal", time="year", cohort="g")
     with pytest.raises(DataValidationError, match="duplicate unit-period"):
         event_study(pd.concat([mpdta, mpdta.iloc[[0]]]), **KW)
@@ -84,11 +84,11 @@ def test_treated_units_without_observed_outcomes_are_named(mpdta, method):
     does not): now the error names the outcome column."""
     df = mpdta.copy()
     df.loc[df["first.treat"] > 0, "lemp"] = np.nan
-    with pytest.raises(DataValidationError, match="treated units .* have no observed outcomes: 'lemp' is missing") as e:
+    with pytest.raises(DataValidationError, match="treated units have no observed outcome.*'lemp' is missing") as e:
         event_study(df, **KW, method=method)
     assert e.value.column == "lemp" and e.value.rule == "treated-outcome-observed"
     df = mpdta.copy()
     df.loc[(df["first.treat"] > 0) & (df["year"] >= df["first.treat"]), "lemp"] = np.nan
-    with pytest.raises(DataValidationError, match="no observed outcomes after treatment: 'lemp'") as e:
+    with pytest.raises(DataValidationError, match="no observed outcome from their first treated period on: 'lemp'") as e:
         event_study(df, **KW, method=method)
     assert e.value.column == "lemp"

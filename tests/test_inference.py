@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from govstudy import did_2x2, twfe
+from govstudy import ArgumentError, did_2x2, twfe
 from govstudy.errors import DataValidationError
 from govstudy.estimators.inference import (FewClustersWarning, _fe_cross, randomization_inference,
                                            wild_cluster_bootstrap)
@@ -45,7 +45,7 @@ def dummies(df):
 
 def test_bootstrap_equals_brute_force_reestimation_with_dummies():
     df = panel(N=8, T=5, n_treated=2, start=3)
-    res = twfe(df, "y", "D", "id", "t", covariates=["x"])
+    res = twfe(df, y="y", treat="D", unit="id", time="t", covariates=["x"])
     with pytest.warns(FewClustersWarning, match="Webb"):
         wb = wild_cluster_bootstrap(res, B=9999)
     assert wb.n_draws == 2 ** 8 and "enumerated" in wb.info["Draws"]
@@ -57,7 +57,7 @@ def test_bootstrap_equals_brute_force_reestimation_with_dummies():
     yhat_r = Xr @ np.linalg.lstsq(Xr, y, rcond=None)[0]
     u_r = y - yhat_r
     n, G = len(y), 8
-    df_k = res.design["df_k"]
+    df_k = res.fit_design.df_k
     ssc = G / (G - 1) * (n - 1) / (n - df_k)
     XtXi = np.linalg.pinv(X.T @ X)
     t_star = []
@@ -79,9 +79,9 @@ def test_agrees_with_wildboottest(weights, impose_null):
     from wildboottest.wildboottest import wildboottest
 
     df = panel()
-    res = twfe(df, "y", "D", "id", "t", covariates=["x"])
+    res = twfe(df, y="y", treat="D", unit="id", time="t", covariates=["x"])
     B = 9999
-    ours = wild_cluster_bootstrap(res, B=B, weights=weights, impose_null=impose_null, seed=11).p_value
+    ours = wild_cluster_bootstrap(res, B=B, bootstrap_weights=weights, impose_null=impose_null, seed=11).p_value
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = wildboottest(sm.OLS(df.y, dummies(df)), B=B, cluster=df.id.to_numpy(), param="D",
@@ -92,7 +92,7 @@ def test_agrees_with_wildboottest(weights, impose_null):
 
 
 def test_ci_by_test_inversion():
-    res = twfe(panel(), "y", "D", "id", "t", covariates=["x"])
+    res = twfe(panel(), y="y", treat="D", unit="id", time="t", covariates=["x"])
     wb = wild_cluster_bootstrap(res, B=1999, seed=5)
     assert wb.ci_low < wb.estimate < wb.ci_high
     h = 1e-3 * wb.std_error
@@ -108,22 +108,22 @@ def test_did_2x2_and_unclustered_models():
     df = panel(N=14)
     df["tr"] = (df.id < 3).astype(int)
     df["post"] = (df.t >= 4).astype(int)
-    r = did_2x2(df, "y", "tr", "post", vcov={"cluster": "id"})
+    r = did_2x2(df, y="y", treated="tr", post="post", vcov="cluster", cluster="id")
     wb = wild_cluster_bootstrap(r, B=999, seed=1)
     assert wb.term == "tr:post" and 0 <= wb.p_value <= 1
     assert wb.std_error == pytest.approx(r.std_error, rel=1e-8)  # statsmodels' CRV1, same factor
-    r_iid = did_2x2(df, "y", "tr", "post")
+    r_iid = did_2x2(df, y="y", treated="tr", post="post")
     with pytest.raises(DataValidationError, match="not fitted with clustered"):
         wild_cluster_bootstrap(r_iid)
-    wb2 = wild_cluster_bootstrap(r_iid, cluster=df.id.to_numpy(), B=999, seed=1)
-    assert wb2.p_value == wb.p_value
+    with pytest.raises(ArgumentError, match="refit the model with vcov='cluster', cluster='column'"):
+        wild_cluster_bootstrap(r_iid, cluster=df.id.to_numpy(), B=999, seed=1)
 
 
 def test_fewer_than_two_clusters():
     df = panel(N=10)
-    res = twfe(df, "y", "D", "id", "t")
-    with pytest.raises(DataValidationError, match="at least two clusters; found 1"):
-        wild_cluster_bootstrap(res, cluster=np.zeros(len(df)))
+    res = twfe(df, y="y", treat="D", unit="id", time="t")
+    with pytest.raises(ValueError, match="at least 2 clusters"):
+        twfe(df.assign(one=0), y="y", treat="D", unit="id", time="t", cluster="one")
     with pytest.raises(ValueError, match="not an estimated coefficient"):
         wild_cluster_bootstrap(res, param="nope")
     with pytest.raises(TypeError, match="twfe or govstudy.did_2x2"):
@@ -168,7 +168,7 @@ def test_ri_exact_pvalue_matches_brute_force():
     g = df.id.map(cohorts)
     df["D"] = ((g > 0) & (df.t >= g)).astype(int)
     df["y"] = rng.normal(size=len(df)) + 1.5 * df.D
-    res = twfe(df, "y", "D", "id", "t", vcov="iid")
+    res = twfe(df, y="y", treat="D", unit="id", time="t", vcov="iid")
     ri = randomization_inference(res)
     brute = _brute_ri(df, cohorts)
     assert ri.n_draws == 30 and "exact" in ri.info["Re-assignments"]
@@ -183,7 +183,7 @@ def test_ri_by_hand():
     df = pd.DataFrame({"id": np.repeat(np.arange(6), 2), "t": np.tile([0, 1], 6)})
     df["D"] = ((df.id == 0) & (df.t == 1)).astype(int)
     df["y"] = df.id * 0.5 + df.t + 3.0 * df.D
-    ri = randomization_inference(twfe(df, "y", "D", "id", "t", vcov="iid"))
+    ri = randomization_inference(twfe(df, y="y", treat="D", unit="id", time="t", vcov="iid"))
     assert ri.n_draws == 6 and ri.p_value == pytest.approx(1 / 6)
     # by hand: moving treatment to any other unit gives 1 - (1 + 3)/5 ... = -0.6
     assert sorted(np.round(ri.draws, 10).tolist()) == [-0.6] * 5 + [3.0]
@@ -191,7 +191,7 @@ def test_ri_by_hand():
 
 def test_ri_random_permutations_and_did_2x2():
     df = panel(N=16, T=6, n_treated=4, start=3)
-    res = twfe(df, "y", "D", "id", "t")
+    res = twfe(df, y="y", treat="D", unit="id", time="t")
     a = randomization_inference(res, B=300, seed=4, max_enumerate=100, stat="t")
     b = randomization_inference(res, B=300, seed=4, max_enumerate=100, stat="t")
     assert a.p_value == b.p_value and a.n_draws == 300 and "random" in a.info["Re-assignments"]
@@ -199,7 +199,7 @@ def test_ri_random_permutations_and_did_2x2():
     df["tr"] = (df.id < 4).astype(int)
     df["post"] = (df.t >= 3).astype(int)
     small = df[df.id < 8]
-    r2 = did_2x2(small, "y", "tr", "post", vcov={"cluster": "id"})
+    r2 = did_2x2(small, y="y", treated="tr", post="post", vcov="cluster", cluster="id", unit="id")
     ri = randomization_inference(r2)                      # C(8, 4) = 70 assignments
     assert ri.n_draws == 70
     brute = []
@@ -208,8 +208,8 @@ def test_ri_random_permutations_and_did_2x2():
         X = sm.add_constant(pd.DataFrame({"tr": tr, "post": small.post, "i": tr * small.post}))
         brute.append(sm.OLS(small.y, X).fit().params["i"])
     np.testing.assert_allclose(np.sort(ri.draws), np.sort(brute), atol=1e-10)
-    with pytest.raises(DataValidationError, match="needs unit="):
-        randomization_inference(did_2x2(small, "y", "tr", "post"))
+    with pytest.raises(DataValidationError, match="refit did_2x2 with unit="):
+        randomization_inference(did_2x2(small, y="y", treated="tr", post="post"))
 
 
 def test_two_clusters_give_an_unbounded_interval_not_a_huge_one():
@@ -228,7 +228,7 @@ def test_two_clusters_give_an_unbounded_interval_not_a_huge_one():
     df["y"] = rng.normal(size=len(df)) + 0.5 * df["d"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = twfe(df, y="y", treat="d", unit="unit", time="time", vcov={"cluster": "county"})
+        res = twfe(df, y="y", treat="d", unit="unit", time="time", vcov="cluster", cluster="county")
         out = wild_cluster_bootstrap(res, B=999, seed=1)
     assert out.p_value >= 0.5
     assert (out.ci_low, out.ci_high) == (-np.inf, np.inf)

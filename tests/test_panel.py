@@ -21,7 +21,7 @@ def test_properties_and_derived_treatment():
     assert list(p.never_treated) == [2]
     assert p.treat_values.tolist() == [0, 1, 1, 0, 0, 0, 0, 0, 1]
     assert p.wide().shape == (3, 3)
-    q = Panel.from_treat(frame().assign(D=p.treat_values), "id", "t", "D", y="y")
+    q = Panel(frame().assign(D=p.treat_values), unit="id", time="t", treat="D", y="y")
     assert q.unit_cohort.tolist() == [2, 0, 3]
     assert "balanced" in repr(p)
 
@@ -29,72 +29,72 @@ def test_properties_and_derived_treatment():
 def test_duplicate_unit_period_names_first_duplicate_row():
     df = frame()
     df.loc[len(df)] = [2, 3, 1.0, 0]  # duplicates row 6 (id 2, t 3) at row 10
-    with pytest.raises(DataValidationError, match="duplicate unit-period row: unit 2, time 3") as e:
-        Panel(df, "id", "t", "y")
+    with pytest.raises(DataValidationError, match="duplicate unit-period row: unit 2, period 3") as e:
+        Panel(df, unit="id", time="t", y="y")
     assert e.value.row == 10 and e.value.rule == "unique-unit-time"
 
 
 def test_missing_ids_or_time():
     df = frame().astype({"t": float})
     df.loc[4, "t"] = np.nan
-    with pytest.raises(DataValidationError, match="missing value") as e:
-        Panel(df, "id", "t", "y")
+    with pytest.raises(DataValidationError, match="missing time value") as e:
+        Panel(df, unit="id", time="t", y="y")
     assert e.value.row == 5 and e.value.column == "t"
     df = frame().astype({"id": float})
     df.loc[0, "id"] = np.nan
     with pytest.raises(DataValidationError, match="unit id") as e:
-        Panel(df, "id", "t", "y")
+        Panel(df, unit="id", time="t", y="y")
     assert e.value.row == 1
 
 
 def test_non_integer_time():
     df = frame().astype({"t": float})
     df.loc[2, "t"] = 2.5
-    with pytest.raises(DataValidationError, match="integer valued"):
-        Panel(df, "id", "t", "y")
+    with pytest.raises(DataValidationError, match="2.5 is not an integer period"):
+        Panel(df, unit="id", time="t", y="y")
 
 
 def test_all_nan_outcome():
     with pytest.raises(DataValidationError, match="outcome is missing .NaN. in every row"):
-        Panel(frame().assign(y=np.nan), "id", "t", "y")
+        Panel(frame().assign(y=np.nan), unit="id", time="t", y="y")
 
 
 def test_treatment_switching_off_names_unit():
     df = frame().assign(D=[0, 1, 0, 0, 0, 0, 0, 0, 1])
-    with pytest.raises(DataValidationError, match="treatment switches off for unit 1 at time 3") as e:
-        Panel(df, "id", "t", "y", treat="D")
+    with pytest.raises(DataValidationError, match="treatment switches off for unit 1 at period 3") as e:
+        Panel(df, unit="id", time="t", y="y", treat="D")
     assert e.value.row == 3
-    Panel(df, "id", "t", "y", treat="D", absorbing=False)  # explicit opt-out works
+    Panel(df, unit="id", time="t", y="y", treat="D", absorbing=False)  # explicit opt-out works
 
 
 def test_non_binary_treatment_and_inconsistent_cohort():
     with pytest.raises(DataValidationError, match="0/1"):
-        Panel(frame().assign(D=2), "id", "t", "y", treat="D")
+        Panel(frame().assign(D=2), unit="id", time="t", y="y", treat="D")
     df = frame()
     df.loc[1, "g"] = 3
     with pytest.raises(DataValidationError, match="cohort is not constant within unit 1"):
-        Panel(df, "id", "t", "y", cohort="g")
+        Panel(df, unit="id", time="t", y="y", cohort="g")
 
 
 def test_unbalanced_reports_before_dropping():
     df = frame().drop(index=[4])  # unit 2 misses t=2
     with pytest.warns(PanelWarning, match=r"1 of 3 units lack some.*would drop 1 units \(2 rows\)"):
-        p = Panel(df, "id", "t", "y")
+        p = Panel(df, unit="id", time="t", y="y")
     assert p.n_units == 3 and not p.is_balanced  # nothing dropped
     with pytest.warns(PanelWarning, match="Dropped them"):
-        q = Panel(df, "id", "t", "y", balance="drop")
+        q = Panel(df, unit="id", time="t", y="y", balance="drop")
     assert q.n_units == 2 and q.is_balanced
     with pytest.raises(DataValidationError, match="unbalanced panel"):
-        Panel(df, "id", "t", "y", balance="error")
+        Panel(df, unit="id", time="t", y="y", balance="error")
     # a missing outcome counts as an unobserved period
     with pytest.warns(PanelWarning, match="missing outcome"):
-        Panel(frame().assign(y=[np.nan] + [1.0] * 8), "id", "t", "y")
+        Panel(frame().assign(y=[np.nan] + [1.0] * 8), unit="id", time="t", y="y")
 
 
 def test_missing_column_and_as_panel_passthrough():
     with pytest.raises(DataValidationError, match="not found"):
-        Panel(frame(), "id", "t", "nope")
-    p = Panel(frame(), "id", "t", "y", cohort="g")
+        Panel(frame(), unit="id", time="t", y="nope")
+    p = Panel(frame(), unit="id", time="t", y="y", cohort="g")
     assert as_panel(p, y="y") is p
 
 
@@ -116,13 +116,13 @@ def test_reusing_a_panel_replaces_the_treatment_definition_both_ways():
     df = frame().assign(g2=[3, 3, 3, 0, 0, 0, 0, 0, 0])
     df["D2"] = ((df["g2"] > 0) & (df["t"] >= df["g2"])).astype(int)
     df["D"] = ((df["g"] > 0) & (df["t"] >= df["g"])).astype(int)
-    by_cohort = Panel(df, "id", "t", "y", cohort="g")
+    by_cohort = Panel(df, unit="id", time="t", y="y", cohort="g")
     q = as_panel(by_cohort, treat="D2")
     assert (q.treat_col, q.cohort_col) == ("D2", None) and q.unit_cohort.tolist() == [3, 0, 0]
-    by_treat = Panel(df, "id", "t", "y", treat="D")
+    by_treat = Panel(df, unit="id", time="t", y="y", treat="D")
     q = as_panel(by_treat, cohort="g2")
     assert (q.treat_col, q.cohort_col) == (None, "g2") and q.treat_values.tolist() == df["D2"].tolist()
-    both = Panel(df, "id", "t", "y", treat="D", cohort="g")
+    both = Panel(df, unit="id", time="t", y="y", treat="D", cohort="g")
     q = as_panel(both, y="g2")             # a new outcome only: the treatment definition is kept
     assert (q.treat_col, q.cohort_col, q.y) == ("D", "g", "g2")
     q = as_panel(by_cohort, treat="D", cohort="g")

@@ -28,7 +28,7 @@ def test_lean_estimators_equal_public_ones(seed, county):
         a = govstudy.att_gt(panel, y="certificates", unit="community", time="month", cohort="cohort_access_list",
                             cluster=cl_name).aggregate("simple")
         t = govstudy.twfe(panel.data, y="certificates", treat="treated_access_list", unit="community",
-                          time="month", vcov={"cluster": cl_name or "community"})
+                          time="month", vcov="cluster", cluster=cl_name or "community")
     Y, G = panel.wide(), panel.unit_cohort
     codes = (np.arange(panel.n_units) // d.communities_per_county) if county else None
     est, se = _att_gt_simple(Y, G, codes)
@@ -95,7 +95,7 @@ def test_grid_over_share_and_months_and_result_object():
 def test_bad_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match="estimator"):
         power(SMALL, estimator="synth", n_sims=10, progress=False)
-    with pytest.raises(ValueError, match="unknown outcome"):
+    with pytest.raises(ValueError, match="outcome must be one of 'certificates'.*got 'happiness'"):
         power(SMALL, outcome="happiness", n_sims=10, progress=False)
     with pytest.raises(DesignError, match="effects"):
         power(SMALL, grid={"effects": [{}]}, n_sims=10, progress=False)

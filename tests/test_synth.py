@@ -25,7 +25,7 @@ matplotlib.use("Agg")
 
 PUBLISHED = {"sdid": (-15.6, 8.4), "sc": (-19.6, 9.9), "did": (-27.3, 17.7)}
 SE_TOL = 0.15
-ARGS = ("PacksPerCapita", "State", "Year", "California", 1989)
+ARGS = {"y": "PacksPerCapita", "unit": "State", "time": "Year", "treated_unit": "California", "treat_time": 1989}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def prop99():
 
 @pytest.fixture(scope="module")
 def fits(prop99):
-    return {m: synth(prop99, *ARGS, method=m) for m in PUBLISHED}
+    return {m: synth(prop99, **ARGS, method=m) for m in PUBLISHED}
 
 
 @pytest.mark.parametrize("method", list(PUBLISHED))
@@ -73,7 +73,7 @@ def test_prop99_fit_placebos_and_output(fits):
     # California's post/pre RMSPE ratio is the largest of the 39 states under SDID
     assert len(r.placebos) == 38 and r.rmspe_p_value == pytest.approx(1 / 39)
     t = r.tidy()
-    assert list(t.columns) == ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value"]
+    assert list(t.columns) == ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "p_value_method"]
     assert t["ci_low"].iloc[0] < r.estimate < t["ci_high"].iloc[0]
     s = str(r.summary())
     assert "Nevada" in s and "RMSPE" in s
@@ -87,14 +87,14 @@ def test_prop99_fit_placebos_and_output(fits):
 
 def test_random_placebo_draws_are_seeded(prop99):
     kw = dict(method="did", n_reps=20, seed=3, placebo=False)
-    a, b = synth(prop99, *ARGS, **kw), synth(prop99, *ARGS, **kw)
+    a, b = synth(prop99, **ARGS, **kw), synth(prop99, **ARGS, **kw)
     assert a.std_error == b.std_error and "20 random" in a.se_info
     assert abs(a.std_error - 17.29) / 17.29 < 0.5
 
 
 def test_several_treated_units(prop99):
     df = prop99.copy()
-    r = synth(df, "PacksPerCapita", "State", "Year", ["California", "Nevada"], 1989, method="sdid",
+    r = synth(df, y="PacksPerCapita", unit="State", time="Year", treated_unit=["California", "Nevada"], treat_time=1989, method="sdid",
               vcov="placebo", n_reps=30, seed=1, placebo=False)
     assert len(r.unit_weights) == 37 and np.isfinite(r.std_error)
     assert abs(r.unit_weights["weight"].sum() - 1) < 1e-12
@@ -102,7 +102,7 @@ def test_several_treated_units(prop99):
 
 def test_adh_predictors(prop99):
     preds = [("PacksPerCapita", [1975]), ("PacksPerCapita", [1980]), ("PacksPerCapita", [1988]), "PacksPerCapita"]
-    r = synth(prop99, *ARGS, predictors=preds, vcov=None, placebo=False)
+    r = synth(prop99, **ARGS, predictors=preds, vcov=None, placebo=False)
     w = r.unit_weights["weight"].to_numpy()
     assert (w >= 0).all() and abs(w.sum() - 1) < 1e-9
     assert abs(r.predictor_weights.sum() - 1) < 1e-9 and len(r.predictor_weights) == 4
@@ -113,7 +113,7 @@ def test_adh_outer_optimisation_beats_equal_weights(prop99):
     """With one predictor per pre-period the outer problem must do at least as well as equal V."""
     years = list(range(1970, 1989, 2))
     preds = [("PacksPerCapita", [yr]) for yr in years]
-    r = synth(prop99, *ARGS, predictors=preds, vcov=None, placebo=False)
+    r = synth(prop99, **ARGS, predictors=preds, vcov=None, placebo=False)
     wide = prop99.pivot(index="State", columns="Year", values="PacksPerCapita")
     donors = r.unit_weights["State"].tolist()
     X0, X1 = wide.loc[donors, years].to_numpy().T, wide.loc["California", years].to_numpy()
@@ -143,16 +143,16 @@ def test_simplex_lstsq_matches_slsqp():
 # ------------------------------------------------------------------ bad input
 def test_unknown_treated_unit(prop99):
     with pytest.raises(DataValidationError, match="'Californa' not found") as e:
-        synth(prop99, "PacksPerCapita", "State", "Year", "Californa", 1989)
+        synth(prop99, y="PacksPerCapita", unit="State", time="Year", treated_unit="Californa", treat_time=1989)
     assert e.value.column == "State"
 
 
 def test_no_pre_period(prop99):
     with pytest.raises(DataValidationError, match="no pre-treatment period") as e:
-        synth(prop99, "PacksPerCapita", "State", "Year", "California", 1970)
+        synth(prop99, y="PacksPerCapita", unit="State", time="Year", treated_unit="California", treat_time=1970)
     assert e.value.rule == "has-pre-period"
     with pytest.raises(DataValidationError, match="not a period"):
-        synth(prop99, "PacksPerCapita", "State", "Year", "California", 2005)
+        synth(prop99, y="PacksPerCapita", unit="State", time="Year", treated_unit="California", treat_time=2005)
 
 
 def test_donors_with_missing_outcomes(prop99):
@@ -160,15 +160,15 @@ def test_donors_with_missing_outcomes(prop99):
     df.loc[(df.State == "Utah") & (df.Year == 1980), "PacksPerCapita"] = np.nan
     df = df[~((df.State == "Nevada") & (df.Year == 1985))]
     with pytest.raises(DataValidationError, match=r"2 donor\(s\) have missing outcomes.*Nevada.*Utah") as e:
-        synth(df, *ARGS, method="did")
+        synth(df, **ARGS, method="did")
     assert e.value.column == "PacksPerCapita"
     with pytest.warns(UserWarning, match="dropped 2 donor"):
-        r = synth(df, *ARGS, method="did", missing="drop", vcov=None, placebo=False)
+        r = synth(df, **ARGS, method="did", missing="drop", vcov=None, placebo=False)
     assert len(r.unit_weights) == 36
     bad = prop99.copy()
     bad.loc[(bad.State == "California") & (bad.Year == 1975), "PacksPerCapita"] = np.nan
     with pytest.raises(DataValidationError, match="treated unit 'California' has a missing outcome"):
-        synth(bad, *ARGS)
+        synth(bad, **ARGS)
 
 
 def test_treated_outside_convex_hull_warns(prop99):
@@ -176,18 +176,18 @@ def test_treated_outside_convex_hull_warns(prop99):
     top = df.groupby("Year")["PacksPerCapita"].transform("max")
     df.loc[df.State == "California", "PacksPerCapita"] = top[df.State == "California"] + 40
     with pytest.warns(PoorFitWarning, match="outside the donors' convex hull"):
-        r = synth(df, *ARGS, method="sc", vcov=None, placebo=False)
+        r = synth(df, **ARGS, method="sc", vcov=None, placebo=False)
     assert any("convex hull" in n for n in r.notes)
 
 
 def test_bad_arguments(prop99):
     with pytest.raises(ValueError, match="method"):
-        synth(prop99, *ARGS, method="abadie")
+        synth(prop99, **ARGS, method="abadie")
     with pytest.raises(ValueError, match="predictors"):
-        synth(prop99, *ARGS, method="sdid", predictors=["PacksPerCapita"])
+        synth(prop99, **ARGS, method="sdid", predictors=["PacksPerCapita"])
     with pytest.raises(DataValidationError, match="not pre-treatment"):
-        synth(prop99, *ARGS, predictors=[("PacksPerCapita", [1995])], vcov=None, placebo=False)
-    assert isinstance(synth(prop99, *ARGS, method="did", vcov=None, placebo=False), SynthResult)
+        synth(prop99, **ARGS, predictors=[("PacksPerCapita", [1995])], vcov=None, placebo=False)
+    assert isinstance(synth(prop99, **ARGS, method="did", vcov=None, placebo=False), SynthResult)
 
 
 # ------------------------------------------------------------------ ADH with predictors vs pysyncon
@@ -228,7 +228,7 @@ def _adh_dataprep(df, donors):
 
 
 def _adh_ours(df, donors, V=None):
-    r = synth(df, *ARGS, predictors=[("PacksPerCapita", w) for w in ADH_WINDOWS], predictor_weights=V,
+    r = synth(df, **ARGS, predictors=[("PacksPerCapita", w) for w in ADH_WINDOWS], predictor_weights=V,
               donors=list(donors), vcov=None, placebo=False)
     w = r.unit_weights.set_index("State")["weight"].reindex(list(donors)).to_numpy()
     return r, w
@@ -258,10 +258,10 @@ ADH_FIXED_V = {"equal": np.full(7, 1 / 7),
 def test_adh_fixed_v_matches_pysyncon(prop99, adh_all_donors, vname):
     """Given the same V, W(V) is a convex QP with a unique solution: ours must equal pysyncon's.
 
-    Tolerances (all 38 donors): weights 1e-5 absolute and pre-period RMSPE 1e-5 relative, which is the
-    precision of pysyncon's SLSQP even at ftol=1e-14 (we measure <= 2e-6 and <= 3e-6); the inner
+    Tolerances (all 38 donors): weights 1e-4 absolute and pre-period RMSPE 1e-4 relative, the precision of
+    pysyncon's SLSQP at ftol=1e-14 under scipy 1.17 (we measure <= 5e-5 and <= 4e-5); the inner
     (V-weighted predictor) loss, stationary at the optimum and so second order in the weight error,
-    1e-8 relative; the ATT 1e-4 packs.
+    1e-8 relative; the ATT 5e-4 packs.
     """
     donors, dp = adh_all_donors
     V = ADH_FIXED_V[vname]
@@ -269,11 +269,15 @@ def test_adh_fixed_v_matches_pysyncon(prop99, adh_all_donors, vname):
     ref.fit(dp, custom_V=V)
     r, w = _adh_ours(prop99, donors, V)
     assert np.allclose(r.predictor_weights.to_numpy(), V / V.sum(), atol=1e-15)
-    assert np.abs(w - ref.W).max() < 1e-5
-    assert r.pre_rmspe == pytest.approx(np.sqrt(ref.loss_V), rel=1e-5)
-    assert r.estimate == pytest.approx(ref.att(ADH_POST)["att"], abs=1e-4)
     ours_in, ref_in = _inner_loss(dp, V, w), _inner_loss(dp, V, ref.W)
     assert ours_in > 1e-4 and ours_in == pytest.approx(ref_in, rel=1e-8)  # outside the hull: unique W
+    assert ours_in <= ref_in * (1 + 1e-12)          # and ours is at least as close to the optimum
+    # scipy 1.17's SLSQP stops earlier than the scipy this test was first written with: on the "skewed" V its
+    # weights are 4.8e-5 from ours while its inner loss is 4e-9 (relative) *above* ours, so the weight gap is
+    # the reference's imprecision on a flat optimum; 1e-4 bounds it (measured <= 5e-5; other V's <= 2e-6)
+    assert np.abs(w - ref.W).max() < 1e-4
+    assert r.pre_rmspe == pytest.approx(np.sqrt(ref.loss_V), rel=1e-4)
+    assert r.estimate == pytest.approx(ref.att(ADH_POST)["att"], abs=5e-4)   # measured 1.8e-4 (skewed V)
 
 
 def test_adh_fixed_v_inner_qp_no_worse_than_pysyncon_default(prop99, adh_all_donors):
@@ -323,21 +327,21 @@ def test_adh_optimised_v_vs_pysyncon(prop99):
 def test_predictor_weights_keyword(prop99):
     preds = [("PacksPerCapita", w) for w in ADH_WINDOWS[:5]]
     kw = dict(predictors=preds, vcov=None, placebo=False)
-    r = synth(prop99, *ARGS, **kw)
-    again = synth(prop99, *ARGS, predictor_weights=r.predictor_weights, **kw)  # round trip
+    r = synth(prop99, **ARGS, **kw)
+    again = synth(prop99, **ARGS, predictor_weights=r.predictor_weights, **kw)  # round trip
     assert again.estimate == pytest.approx(r.estimate, abs=1e-12)
     assert np.array_equal(again.unit_weights["weight"].to_numpy(), r.unit_weights["weight"].to_numpy())
-    a = synth(prop99, *ARGS, predictor_weights=[1, 2, 3, 4, 5], **kw)
-    b = synth(prop99, *ARGS, predictor_weights=np.array([1, 2, 3, 4, 5]) / 15, **kw)  # only ratios matter
+    a = synth(prop99, **ARGS, predictor_weights=[1, 2, 3, 4, 5], **kw)
+    b = synth(prop99, **ARGS, predictor_weights=np.array([1, 2, 3, 4, 5]) / 15, **kw)  # only ratios matter
     assert a.estimate == pytest.approx(b.estimate, abs=1e-10)
     assert a.predictor_weights.sum() == pytest.approx(1) and a.predictor_weights.iloc[-1] == pytest.approx(1 / 3)
     # placebo fits reuse the fixed V (no outer search): fast and deterministic
-    p = synth(prop99, *ARGS, predictors=preds, predictor_weights=[1, 2, 3, 4, 5], vcov="placebo")
+    p = synth(prop99, **ARGS, predictors=preds, predictor_weights=[1, 2, 3, 4, 5], vcov="placebo")
     assert len(p.placebos) == 38 and np.isfinite(p.std_error) and p.estimate == pytest.approx(a.estimate)
     with pytest.raises(ValueError, match="needs predictors"):
-        synth(prop99, *ARGS, predictor_weights=[1.0], vcov=None, placebo=False)
+        synth(prop99, **ARGS, predictor_weights=[1.0], vcov=None, placebo=False)
     with pytest.raises(ValueError, match="5 values for 4 predictors"):
-        synth(prop99, *ARGS, predictors=preds[:4], predictor_weights=[1, 1, 1, 1, 1], vcov=None, placebo=False)
+        synth(prop99, **ARGS, predictors=preds[:4], predictor_weights=[1, 1, 1, 1, 1], vcov=None, placebo=False)
     for bad in ([1, 1, 1, 1, -1], [0, 0, 0, 0, 0], [1, 1, 1, 1, np.nan]):
         with pytest.raises(ValueError, match="non-negative"):
-            synth(prop99, *ARGS, predictor_weights=bad, **kw)
+            synth(prop99, **ARGS, predictor_weights=bad, **kw)

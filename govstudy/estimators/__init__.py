@@ -7,15 +7,14 @@ and returns a result with ``.estimate``, ``.std_error``, ``.tidy()``, ``.summary
 from govstudy.estimators.bacon import BaconResult, bacon_decomposition
 from govstudy.estimators.did import did_2x2
 from govstudy.estimators.event_study import event_study
-from govstudy.estimators.inference import (FewClustersWarning, InferenceResult, randomization_inference,
-                                          wild_cluster_bootstrap)
-from govstudy.estimators.results import EstimationResult, EventStudyResult
+from govstudy.errors import FewClustersWarning, FewTreatedClustersWarning, SampleWarning
+from govstudy.estimators.inference import InferenceResult, randomization_inference, wild_cluster_bootstrap
+from govstudy.estimators.results import EstimationResult, EventStudyResult, FitDesign
 from govstudy.estimators.staggered import AggregateResult, ATTgtResult, att_gt
 from govstudy.estimators.synth import PoorFitWarning, SynthResult, synth
 from govstudy.estimators.twfe import CollinearityWarning, twfe
-from govstudy.estimators.vcov import FewTreatedClustersWarning
 
 __all__ = ["did_2x2", "twfe", "event_study", "att_gt", "bacon_decomposition", "EstimationResult",
            "EventStudyResult", "ATTgtResult", "AggregateResult", "BaconResult", "CollinearityWarning",
            "FewTreatedClustersWarning", "synth", "SynthResult", "PoorFitWarning", "wild_cluster_bootstrap",
-           "randomization_inference", "InferenceResult", "FewClustersWarning"]
+           "randomization_inference", "InferenceResult", "FewClustersWarning", "SampleWarning", "FitDesign"]

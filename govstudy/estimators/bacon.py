@@ -20,9 +20,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from govstudy.errors import DataValidationError
+from govstudy.arguments import R_DID_NAMES, renamed
+from govstudy.errors import ArgumentError, DataValidationError
 from govstudy.estimators.results import Summary, _table_text
-from govstudy.estimators.twfe import twfe
+from govstudy.estimators.twfe import fe_ols
 from govstudy.panel import Panel, as_panel
 
 __all__ = ["bacon_decomposition", "BaconResult"]
@@ -81,9 +82,14 @@ class BaconResult:
         return ax
 
 
-def bacon_decomposition(data: pd.DataFrame | Panel, y: str, treat: str, unit: str | None = None,
-                        time: str | None = None) -> BaconResult:
-    """Decompose ``twfe(data, y, treat, unit, time)`` into 2x2 comparisons (balanced panels).
+@renamed(R_DID_NAMES)
+def bacon_decomposition(data: pd.DataFrame | Panel, *, y: str | None = None, treat: str | None = None,
+                        unit: str | None = None, time: str | None = None, cohort: str | None = None,
+                        freq: str | None = None) -> BaconResult:
+    """Decompose ``twfe(data, y=y, treat=treat, unit=unit, time=time)`` into 2x2 comparisons (balanced panels).
+
+    Treatment is absorbing adoption: ``treat`` (0/1, never switching off) or ``cohort`` (first treated
+    period; never treated 0, NaN, blank or ±inf). Periods are counted in order.
 
     Returns a :class:`BaconResult`; ``.table`` has columns ``type, treated, control, estimate, weight``
     (treated/control are timing groups: first treated period, ``"never"`` or ``"always"``).
@@ -96,17 +102,25 @@ def bacon_decomposition(data: pd.DataFrame | Panel, y: str, treat: str, unit: st
     >>> df = pd.DataFrame({"id": np.repeat(np.arange(30), 6), "t": np.tile(np.arange(1, 7), 30)})
     >>> df["D"] = ((df.id < 10) & (df.t >= 3) | (df.id >= 10) & (df.id < 20) & (df.t >= 5)).astype(int)
     >>> df["y"] = df.D * (1 + 0.5 * (df.t - 3)) + rng.normal(0, 0.1, len(df))
-    >>> b = bacon_decomposition(df, "y", "D", "id", "t")
+    >>> b = bacon_decomposition(df, y="y", treat="D", unit="id", time="t")
     >>> bool(abs(b.estimate - b.twfe_estimate) < 1e-10)
     True
     """
-    p = as_panel(data, unit=unit, time=time, y=y, treat=treat, balance="keep")
+    p = as_panel(data, unit=unit, time=time, y=y, treat=treat, cohort=cohort, freq=freq)
+    if p.y is None or p.cohort_values is None:
+        raise ArgumentError("bacon_decomposition needs y= and treat= (absorbing 0/1) or cohort=")
+    if p.y_values is not None and np.isnan(p.y_values).any():
+        miss = int(np.isnan(p.y_values).sum())
+        raise DataValidationError(f"the Goodman-Bacon decomposition needs the outcome in every row; {miss} rows have "
+                                  "a missing outcome (drop those units or balance the panel first)", column=p.y,
+                                  rule="outcome-complete")
     if not p.is_balanced:
         rep = p.balance_report()
         raise DataValidationError(
             f"the Goodman-Bacon decomposition needs a balanced panel; {rep['incomplete_units']} units lack some "
             f"periods (balancing would drop {rep['rows_dropped']} rows). Balance it first: Panel(...).balanced()",
             column=p.unit, rule="balanced")
+    p.warn_uneven("bacon_decomposition")
     Y = p.wide()
     T = p.n_periods
     per = p.periods
@@ -124,7 +138,11 @@ def bacon_decomposition(data: pd.DataFrame | Panel, y: str, treat: str, unit: st
     means = {g: Y[tidx == g].mean(0) for g in groups}
 
     def label(g):
-        return "always" if g == 0 else ("never" if g == T else int(per[g]))
+        if g == 0:
+            return "always"
+        if g == T:
+            return "never"
+        return int(per[g]) if p.period_map.kind == "integer" else p.period_map.label(per[g])
 
     def dd(tr, co, lo, mid, hi):
         # periods [lo, mid) are pre, [mid, hi) are post for the treated group tr
@@ -150,5 +168,7 @@ def bacon_decomposition(data: pd.DataFrame | Panel, y: str, treat: str, unit: st
     tab = pd.DataFrame(rows, columns=["type", "treated", "control", "estimate", "weight"])
     tab = tab[tab["weight"] > 0].reset_index(drop=True)
     tab["weight"] = tab["weight"] / tab["weight"].sum()
-    tw = twfe(p, y=y, treat=treat, vcov="iid").estimate
+    fit = fe_ols(p.y_values, p.treat_values[:, None], ["treatment"], [p.unit_codes, p.time_codes], [p.unit, p.time],
+                 vcov_kind="iid", protected=("treatment",))
+    tw = float(fit["coef"].iloc[0])
     return BaconResult(tab, tw)

@@ -5,40 +5,52 @@
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
 
-from govstudy.errors import DataValidationError
-from govstudy.estimators.results import EstimationResult
-from govstudy.estimators.twfe import CollinearityWarning, _collinear
-from govstudy.estimators.vcov import parse_vcov, warn_few_treated_clusters
-from govstudy.panel import PanelWarning, numeric_column
+from govstudy.arguments import check_alpha, names, renamed
+from govstudy.errors import DataValidationError, SampleWarning, warn
+from govstudy.estimators.results import EstimationResult, FitDesign
+from govstudy.estimators.twfe import CollinearityWarning, collinear_columns
+from govstudy.estimators.vcov import parse_vcov, warn_few_clusters
+from govstudy.panel import numeric_column
 
 __all__ = ["did_2x2"]
 
 
-def _binary(data, col):
-    v = numeric_column(data, col)
+def _binary(data, col, source):
+    v = numeric_column(data, col, source=source)
     bad = np.flatnonzero(~np.isnan(v) & (v != 0) & (v != 1))
     if bad.size:
-        raise DataValidationError(f"must be 0/1, found {data[col].iloc[bad[0]]!r}", column=col,
+        raise DataValidationError(f"must be 0/1, found {data[col].iloc[bad[0]]!r}", source=source, column=col,
                                   row=int(bad[0]) + 1, rule="binary")
     return v
 
 
-def did_2x2(data: pd.DataFrame, y: str, treated: str, post: str, covariates: list[str] | None = None,
-            vcov="iid", alpha: float = 0.05) -> EstimationResult:
-    """2x2 difference-in-differences: OLS of ``y`` on treated, post, their product and covariates.
+@renamed({"treat": "treated (the group: 0/1 or an intensity; twfe's treat= is the unit-period regressor)",
+          "yname": "y", "vcov_type": "vcov", "clusters": "cluster"})
+def did_2x2(data: pd.DataFrame, *, y: str, treated: str, post: str, covariates=None, unit: str | None = None,
+            weights: str | None = None, cluster: str | None = None, vcov: str = "iid", source: str | None = None,
+            alpha: float = 0.05) -> EstimationResult:
+    """2x2 difference-in-differences: OLS (WLS with ``weights``) of ``y`` on treated, post, their product
+    and covariates.
 
     Parameters
     ----------
-    data : DataFrame (repeated cross-sections or a panel in long format).
-    y : outcome column.  treated, post : 0/1 columns.
-    covariates : list of columns, optional.
-    vcov : ``"iid"`` (default), ``"hc1"`` or ``{"cluster": column}`` (CRV1, small-sample factor
-        ``G/(G-1) * (n-1)/(n-k)``, as statsmodels and fixest).
+    data : DataFrame (repeated cross-sections or a panel in long format); no unit id is required.
+    y : outcome column.
+    treated : the group: 0/1, or any numeric treatment intensity of the group (distinct from
+        :func:`govstudy.twfe`'s ``treat``, the unit-period regressor).
+    post : 0/1 column, the post period.
+    covariates : column name(s), optional.
+    unit : unit ids, optional: needed only for randomization inference (it permutes the group across units).
+    weights : analytic weights; rows with weight 0 are removed (with a warning).
+    cluster, vcov : ``vcov="iid"`` (default), ``"hc1"`` or ``"cluster"`` with ``cluster="column"``
+        (CRV1, small-sample factor ``G/(G-1) * (n-1)/(n-k)``, as statsmodels and fixest).
+
+    Rows with a missing outcome, group, post or covariate are left out with a :class:`SampleWarning`;
+    ±inf and missing cluster ids are errors naming the rows.
 
     Example
     -------
@@ -46,46 +58,76 @@ def did_2x2(data: pd.DataFrame, y: str, treated: str, post: str, covariates: lis
     >>> from govstudy import did_2x2
     >>> df = pd.DataFrame({"y": [1, 2, 3, 6, 1.1, 2.1, 2.9, 6.1], "g": [0, 0, 1, 1] * 2,
     ...                    "p": [0, 1, 0, 1] * 2})
-    >>> round(did_2x2(df, "y", treated="g", post="p").estimate, 2)
+    >>> round(did_2x2(df, y="y", treated="g", post="p").estimate, 2)
     2.1
     """
-    covariates = list(covariates or [])
-    yv = numeric_column(data, y)
+    alpha = check_alpha(alpha)
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    covariates = names(covariates)
+    kind, ccol = parse_vcov(vcov, cluster)
+    for col in [y, treated, post] + covariates + [c for c in (unit, weights, ccol) if c]:
+        if col not in data.columns:
+            raise DataValidationError(f"column {col!r} not found; available: {list(data.columns)}", source=source,
+                                      column=col, rule="column-exists")
+    yv = numeric_column(data, y, source=source, what="outcome")
     if np.all(np.isnan(yv)):
-        raise DataValidationError("the outcome is missing (NaN) in every row", column=y, rule="outcome-not-all-nan")
-    d, pst = _binary(data, treated), _binary(data, post)
+        raise DataValidationError("the outcome is missing (NaN) in every row", source=source, column=y,
+                                  rule="outcome-not-all-nan")
+    d = numeric_column(data, treated, source=source, what="group value")
+    pst = _binary(data, post, source)
     inter = f"{treated}:{post}"
     cols = {"const": np.ones(len(data)), treated: d, post: pst, inter: d * pst}
     for c in covariates:
-        cols[c] = numeric_column(data, c)
-    X = pd.DataFrame(cols, index=data.index)
-    kind, ccol = parse_vcov(vcov)
-    if kind == "cluster" and ccol not in data.columns:
-        raise DataValidationError(f"cluster column {ccol!r} not found; available: {list(data.columns)}",
-                                  column=ccol, rule="column-exists")
+        cols[c] = numeric_column(data, c, source=source, what="covariate")
+    X = pd.DataFrame(cols)
+    w = None
     ok = ~np.isnan(yv) & X.notna().all(axis=1).to_numpy()
-    if kind == "cluster":
-        ok &= data[ccol].notna().to_numpy()
+    extra = {}
+    if weights:
+        w = numeric_column(data, weights, source=source, allow_nan=False, what="weight")
+        if (w < 0).any():
+            r = int(np.flatnonzero(w < 0)[0])
+            raise DataValidationError(f"weights must be non-negative, found {w[r]:g}", source=source, column=weights,
+                                      row=r + 1, rule="non-negative")
+        extra["zero weight"] = w == 0
+    for c in (ccol, unit):
+        if c:
+            na = np.flatnonzero(data[c].isna().to_numpy())
+            if na.size:
+                raise DataValidationError(f"{na.size} missing {'cluster' if c == ccol else 'unit'} id(s) (rows "
+                                          f"{', '.join(str(i + 1) for i in na[:5])})", source=source, column=c,
+                                          row=int(na[0]) + 1, rule="id-not-null")
     notes = []
-    if not ok.all():
-        first = int(np.flatnonzero(~ok)[0]) + 1
-        msg = (f"{int((~ok).sum())} of {len(ok)} rows have a missing value in the outcome, treated, post, "
-               f"covariates or cluster and are left out (first: row {first})")
-        warnings.warn(msg, PanelWarning, stacklevel=2)
+    drop = ~ok
+    for m in extra.values():
+        drop |= m
+    if drop.any():
+        first = int(np.flatnonzero(drop)[0]) + 1
+        parts = []
+        if (~ok).any():
+            parts.append(f"{int((~ok).sum())} with a missing outcome, group, post or covariate")
+        parts += [f"{int(m.sum())} with {why}" for why, m in extra.items() if m.any()]
+        msg = f"did_2x2: {int(drop.sum())} of {len(drop)} rows left out ({'; '.join(parts)}; first: row {first})"
+        warn(msg, SampleWarning)
         notes.append(msg)
-    X, yk = X[ok], yv[ok]
-    bad = _collinear(X.to_numpy(), list(X.columns))
+    keep = ~drop
+    X, yk = X[keep], yv[keep]
+    wk = None if w is None else w[keep]
+    bad = collinear_columns(X.to_numpy(), list(X.columns))
     if bad:
         badn = [X.columns[j] for j in bad]
         if any(b in (inter, "const", treated, post) for b in badn):
             raise DataValidationError(f"the 2x2 design is degenerate: {badn} collinear (need treated and "
-                                      "control units both before and after)", column=treated, rule="not-collinear")
-        warnings.warn(f"collinear covariate(s) dropped: {badn}", CollinearityWarning, stacklevel=2)
+                                      "control units both before and after)", source=source, column=treated,
+                                      rule="not-collinear")
+        warn(f"collinear covariate(s) dropped: {badn}", CollinearityWarning)
         notes.append(f"collinear covariate(s) dropped: {badn}")
         X = X.drop(columns=badn)
     import statsmodels.api as sm  # imported here: it adds about a second to `import govstudy`
 
-    model = sm.OLS(yk, X)
+    model = sm.OLS(yk, X) if wk is None else sm.WLS(yk, X, weights=wk)
+    cl_codes = None
     if kind == "iid":
         fit = model.fit()
         df = int(fit.df_resid)
@@ -93,20 +135,27 @@ def did_2x2(data: pd.DataFrame, y: str, treated: str, post: str, covariates: lis
         fit = model.fit(cov_type="HC1")
         df = int(fit.df_resid)
     else:
-        cl = data.loc[ok, ccol].to_numpy()
-        warn_few_treated_clusters(cl, d[ok], ccol)
-        fit = model.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(cl)[0]})
-        df = int(pd.Series(cl).nunique()) - 1
-    names = list(X.columns)
-    coef = pd.Series(np.asarray(fit.params), index=names)
-    V = pd.DataFrame(np.asarray(fit.cov_params()), index=names, columns=names)
+        cl_codes = pd.factorize(data.loc[keep, ccol].to_numpy(), sort=True)[0]
+        warn_few_clusters(cl_codes, d[keep] * (d[keep] != 0), ccol)
+        fit = model.fit(cov_type="cluster", cov_kwds={"groups": cl_codes})
+        df = int(cl_codes.max()) if len(cl_codes) else 0
+    names_ = list(X.columns)
+    coef = pd.Series(np.asarray(fit.params), index=names_)
+    V = pd.DataFrame(np.asarray(fit.cov_params()), index=names_, columns=names_)
     label = {"iid": "iid", "hc1": "HC1"}.get(kind, f"CRV1 clustered by {ccol}")
-    res = EstimationResult(coef, V, df, inter, "2x2 difference-in-differences (OLS)", int(ok.sum()),
+    res = EstimationResult(coef, V, df, inter, "2x2 difference-in-differences (OLS)", int(keep.sum()),
                            {"Standard errors": label}, notes, alpha)
-    # the estimation sample and design, for govstudy.estimators.inference (wild bootstrap, RI)
-    res.design = {"estimator": "did_2x2", "y": yk, "X": X.to_numpy(dtype=float), "names": names,
-                  "treat": inter, "treated": treated, "post": post, "fes": [], "fe_names": [], "weights": None,
-                  "cluster": data.loc[ok, ccol].to_numpy() if kind == "cluster" else None,
-                  "cluster_name": ccol if kind == "cluster" else None, "data": data, "mask": ok,
-                  "df_k": X.shape[1]}
+    ucodes = assignment = None
+    if unit:
+        ucodes = pd.factorize(data.loc[keep, unit].to_numpy(), sort=True)[0]
+        assignment = np.full(int(ucodes.max()) + 1, np.nan)
+        assignment[ucodes] = d[keep]
+        varies = np.flatnonzero(assignment[ucodes] != d[keep])
+        if varies.size:
+            assignment = None     # the group varies within a unit: randomization inference will refuse
+    res.fit_design = FitDesign(
+        estimator="did_2x2", y=yk, X=X.to_numpy(dtype=float), names=tuple(names_), term=inter, weights=wk,
+        cluster=cl_codes, cluster_name=ccol if kind == "cluster" else None, df_k=X.shape[1], unit=ucodes,
+        assignment=assignment, post=pst[keep], treated_term=treated)
+    res.unit_name = unit
     return res

@@ -10,7 +10,8 @@ dropped), then averages the cohort-specific effects at each e with weights equal
 share of the treated observations at e (as fixest's ``sunab``); SEs by the delta method, treating
 the shares as fixed.
 
-Conventions: cohort = first treated period, 0 or missing = never treated. Relative periods
+Conventions: cohort = first treated period, 0 / missing / inf = never treated. Event times count periods in
+order (as R did); relative periods
 outside ``window=(lo, hi)`` are binned into the endpoints. The default variance is CRV1 clustered
 by unit with fixest's small-sample factor (see :mod:`govstudy.estimators.vcov`).
 """
@@ -21,34 +22,42 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from govstudy.errors import DataValidationError
+from govstudy.arguments import R_DID_NAMES, check_alpha, check_choice, check_int, names, renamed
+from govstudy.errors import ArgumentError, DataValidationError
 from govstudy.estimators.results import EventStudyResult
-from govstudy.estimators.twfe import _vcov_label, fe_ols
-from govstudy.estimators.vcov import parse_vcov, warn_few_treated_clusters
+from govstudy.estimators.twfe import fe_ols, vcov_label
+from govstudy.estimators.vcov import parse_vcov, warn_few_clusters
 from govstudy.panel import Panel, as_panel
 
 __all__ = ["event_study"]
 
 
-def event_study(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: str | None = None,
-                cohort: str | None = None, ref: int = -1, window: tuple[int, int] | None = None, vcov=None,
-                method: str = "twfe", covariates: list[str] | None = None, weights: str | None = None,
-                alpha: float = 0.05) -> EventStudyResult:
+@renamed(dict(R_DID_NAMES, reference="ref", ref_p="ref", vcov_type="vcov"))
+def event_study(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None = None,
+                time: str | None = None, cohort: str | None = None, treat: str | None = None, ref: int = -1,
+                window: tuple[int, int] | None = None, method: str = "twfe", covariates=None,
+                weights: str | None = None, cluster: str | None = None, vcov: str | None = None,
+                freq: str | None = None, mid_period: str | None = None, alpha: float = 0.05) -> EventStudyResult:
     """Event-study regression with a reference period, binned endpoints and a joint pre-trend test.
 
     Parameters
     ----------
-    data : long DataFrame or Panel; y, unit, time, cohort : columns (cohort 0/missing = never treated).
-    ref : reference relative period, normalised to 0 (default -1, the period before treatment).
-    window : ``(lo, hi)``; relative periods below ``lo`` / above ``hi`` are binned into ``lo`` / ``hi``.
-    vcov : ``"iid"``, ``"hc1"`` or ``{"cluster": col}``; default clustered by unit (CRV1, fixest convention).
+    data : long DataFrame or Panel (a Panel brings its columns).
+    y, unit, time : columns; ``time`` in any form :mod:`govstudy.periods` reads.
+    cohort : first treated period (never treated: 0, NaN, blank, ±inf), or ``treat`` : an absorbing 0/1
+        treatment from which the cohort is derived. Event time counts periods in order (a warning names
+        gaps in unevenly spaced periods).
+    ref : reference event time, normalised to 0 (default -1, the period before treatment).
+    window : ``(lo, hi)``; event times below ``lo`` / above ``hi`` are binned into ``lo`` / ``hi``.
     method : ``"twfe"`` (default) or ``"sun_abraham"``.
+    cluster, vcov : as :func:`govstudy.twfe` (default: clustered by unit, CRV1 with fixest's convention).
 
     Returns
     -------
-    EventStudyResult: ``.event_times()`` per relative period (reference row included), ``.pretrend``
-    (joint F test that all pre-period coefficients are zero), ``.plot()``; the headline ``.estimate``
-    is the average of the e >= 0 coefficients.
+    EventStudyResult: ``.event_times()`` per event time (reference row included), ``.pretrend``
+    (joint F test that all pre-period coefficients are zero; no p-value when the variance has lower rank
+    than the number of restrictions), ``.plot()``; the headline ``.estimate`` is the average of the
+    e >= 0 coefficients.
 
     Example
     -------
@@ -58,103 +67,104 @@ def event_study(data: pd.DataFrame | Panel, y: str, unit: str | None = None, tim
     >>> df = pd.DataFrame({"id": np.repeat(np.arange(60), 8), "t": np.tile(np.arange(1, 9), 60)})
     >>> df["g"] = np.where(df.id < 20, 5, np.where(df.id < 40, 6, 0))
     >>> df["y"] = np.where((df.g > 0) & (df.t >= df.g), 1.0, 0.0) + rng.normal(0, 0.1, len(df))
-    >>> es = event_study(df, "y", "id", "t", "g", method="sun_abraham")
+    >>> es = event_study(df, y="y", unit="id", time="t", cohort="g", method="sun_abraham")
     >>> round(es.estimate, 1)
     1.0
     """
-    if method not in ("twfe", "sun_abraham"):
-        raise ValueError("method must be 'twfe' or 'sun_abraham'")
-    covariates = list(covariates or [])
-    p = as_panel(data, unit=unit, time=time, y=y, cohort=cohort, covariates=covariates, weights=weights,
-                 balance="keep")
-    kind, ccol = parse_vcov(vcov, default_cluster=p.unit)
-    G = p.cohort_values
-    tv = p.time_values
-    if not (G > 0).any():
-        raise DataValidationError("no treated units (every cohort is 0 / missing)", column=p.cohort_col,
-                                  rule="treated-cohorts")
-    rel = np.where(G > 0, tv - G, 0).astype(np.int64)
+    check_choice(method, "method", ("twfe", "sun_abraham"))
+    alpha = check_alpha(alpha)
+    ref = check_int(ref, "ref")
     if window is not None:
-        lo, hi = window
-        if not lo <= ref <= hi:
-            raise ValueError(f"ref={ref} must lie inside window={window}")
-        rel = np.clip(rel, lo, hi)
-    rows = np.ones(len(G), bool)
+        if len(window) != 2:
+            raise ArgumentError(f"window must be (lo, hi), got {window!r}")
+        window = (check_int(window[0], "window[0]"), check_int(window[1], "window[1]"))
+        if not window[0] <= ref <= window[1]:
+            raise ArgumentError(f"ref={ref} must lie inside window={window}")
+    unit_col = unit if unit is not None else (data.unit if isinstance(data, Panel) else None)
+    kind, ccol = parse_vcov(vcov, cluster, default_cluster=unit_col)
+    p = as_panel(data, unit=unit, time=time, y=y, cohort=cohort, treat=treat, covariates=covariates,
+                 weights=weights, cluster=ccol if ccol not in (None, unit_col) else None, freq=freq,
+                 mid_period=mid_period)
+    if p.y is None:
+        raise ArgumentError("event_study needs y= (the outcome)")
+    if p.cohort_values is None:
+        raise ArgumentError("event_study needs cohort= (first treated period) or treat= (absorbing 0/1)")
+    covariates = list(p.covariates) if covariates is None else names(covariates)
     notes = []
-    treated = G > 0
-    if method == "sun_abraham" and not (G == 0).any():
+    uneven = p.warn_uneven("event_study")
+    if uneven:
+        notes.append(uneven)
+    G = p.cohort_codes                          # positions; -1 = never treated
+    tv = p.time_codes
+    if not (G >= 0).any():
+        raise DataValidationError("no unit is treated within the panel's periods (every cohort is never treated, "
+                                  "or adopts after the last period)", column=p.cohort_col, rule="treated-cohorts")
+    rel = np.where(G >= 0, tv - G, 0).astype(np.int64)
+    if window is not None:
+        rel = np.clip(rel, *window)
+    rows = p.complete_rows(estimator="event_study", covariates=covariates)
+    treated = G >= 0
+    if method == "sun_abraham" and not (G < 0).any():
         last = G.max()
-        rows = tv < last
+        late = tv >= last
+        rows = rows & ~late
         treated = treated & (G != last)
-        notes.append(f"no never-treated units: cohort {last} is the control group; periods >= {last} dropped")
-    observed = np.isfinite(p.y_values)
-    if not (treated & rows & observed).any():
-        raise DataValidationError(f"the treated units (cohort > 0) have no observed outcomes: {p.y!r} is missing "
-                                  "in every row of every treated unit", column=p.y, rule="treated-outcome-observed")
-    if not (treated & rows & observed & (tv >= G)).any():
-        raise DataValidationError(f"the treated units (cohort > 0) have no observed outcomes after treatment: {p.y!r} "
-                                  "is missing in every post-treatment row", column=p.y, rule="treated-outcome-observed")
-    es_vals = np.unique(rel[treated & rows])
-    es_vals = es_vals[es_vals != ref]
-    if ref not in np.unique(rel[treated & rows]):
-        raise DataValidationError(f"reference period e={ref} is not observed for any treated unit",
-                                  column=p.cohort_col, rule="reference-period")
-    names, cols, cell = [], [], []
+        notes.append(f"no never-treated units: cohort {p.period_map.label(p.periods[last])} is the control group; "
+                     f"periods from {p.period_map.label(p.periods[last])} on dropped")
+    if not (treated & rows).any():
+        raise DataValidationError(f"the treated units have no observed outcomes: {p.y!r} is missing in every row of "
+                                  "every treated unit", column=p.y, rule="treated-outcome-observed")
+    if not (treated & rows & (tv >= G)).any():
+        raise DataValidationError(f"the treated units have no observed outcome from their first treated period on: "
+                                  f"{p.y!r} is missing in every post-treatment row", column=p.y,
+                                  rule="treated-outcome-observed")
+    es_obs = np.unique(rel[treated & rows])
+    if ref not in es_obs:
+        raise DataValidationError(f"reference event time e={ref} is not observed for any treated unit (observed: "
+                                  f"{es_obs.tolist()[:12]})", column=p.cohort_col, rule="reference-period")
+    es_vals = es_obs[es_obs != ref]
+    names_, cols, cell = [], [], []
     if method == "twfe":
         for e in es_vals:
-            names.append(f"e={e}")
+            names_.append(f"e={e}")
             cols.append((treated & (rel == e)).astype(float))
     else:
         for g in np.unique(G[treated & rows]):
             for e in np.unique(rel[(G == g) & rows]):
                 if e == ref:
                     continue
-                names.append(f"cohort={g}, e={e}")
+                names_.append(f"cohort={p.period_map.label(p.periods[g])}, e={e}")
                 cols.append(((G == g) & (rel == e)).astype(float))
                 cell.append((g, e))
     X = np.column_stack(cols + [p.covariate_values[c] for c in covariates])
-    names_all = names + covariates
+    names_all = names_ + covariates
     cl = None
     if kind == "cluster":
-        if ccol not in p.data.columns:
-            raise DataValidationError(f"cluster column {ccol!r} not found", column=ccol, rule="column-exists")
-        cl = p.data[ccol].to_numpy()[rows]
+        cl = (p.unit_codes if ccol == p.unit else p.cluster_codes)[rows]
     wv = None if p.weight_values is None else p.weight_values[rows]
     fit = fe_ols(p.y_values[rows], X[rows], names_all, [p.unit_codes[rows], p.time_codes[rows]],
                  [p.unit, p.time], wv, kind, cl, ccol, protected=())
     b, V = fit["coef"], fit["vcov"]
     if method == "twfe":
-        terms = [n for n in names if n in b.index]
+        terms = [n for n in names_ if n in b.index]
         coef = b[terms]
         Vc = V.loc[terms, terms]
         event_time = {n: int(n.split("=")[1]) for n in terms}
         label = "Event study (two-way fixed effects)"
     else:
-        mask = fit["mask"]
-        obs_g = G[rows][mask]
-        obs_rel = rel[rows][mask]
-        est_names, Wrows = [], []
-        kept = [(n, c) for n, c in zip(names, cell) if n in b.index]
-        for e in es_vals:
-            idx = [i for i, (n, c) in enumerate(kept) if c[1] == e]
-            if not idx:
-                continue
-            shares = np.array([np.sum((obs_g == kept[i][1][0]) & (obs_rel == e)) for i in idx], float)
-            wrow = np.zeros(len(b))
-            for i, s in zip(idx, shares):
-                wrow[list(b.index).index(kept[i][0])] = s / shares.sum()
-            est_names.append(f"e={e}")
-            Wrows.append(wrow)
-        Wm = np.array(Wrows)
-        coef = pd.Series(Wm @ b.to_numpy(), index=est_names)
-        Vc = pd.DataFrame(Wm @ V.to_numpy() @ Wm.T, index=est_names, columns=est_names)
-        event_time = {n: int(n.split("=")[1]) for n in est_names}
+        coef, Vc, event_time, cohort_coef = _sun_abraham(b, V, names_, cell, es_vals, G[rows][fit["mask"]],
+                                                         rel[rows][fit["mask"]])
         label = "Event study (Sun & Abraham interaction-weighted)"
-        cohort_coef = b[[n for n, _ in kept]]
-    # headline: average of post coefficients
     post = [n for n in coef.index if event_time[n] >= 0]
     if not post:
-        raise DataValidationError("no post-treatment relative periods in the data", column=p.cohort_col,
+        dropped = [n for n in names_ if n not in b.index and int(n.rsplit("=", 1)[1]) >= 0]
+        if dropped:
+            raise DataValidationError(
+                f"every post-treatment event-time coefficient {dropped[:6]} is collinear with the fixed effects or "
+                "the other regressors (e.g. all units adopt at once and there are no never-treated units, or the "
+                "window bins every post period together with the unit effects); it cannot be estimated",
+                column=p.cohort_col, rule="not-collinear")
+        raise DataValidationError("no post-treatment event times in the data", column=p.cohort_col,
                                   rule="post-periods")
     a = np.array([1.0 / len(post) if n in post else 0.0 for n in coef.index])
     avg_name = "avg(e>=0)"
@@ -164,21 +174,16 @@ def event_study(data: pd.DataFrame | Panel, y: str, unit: str | None = None, tim
     Vfull = np.block([[Vm, va[:, None]], [va[None, :], np.array([[a @ va]])]])
     Vfull = pd.DataFrame(Vfull, index=coef_all.index, columns=coef_all.index)
     pre = [n for n in coef.index if event_time[n] < 0]
-    pretrend = None
-    if pre:
-        bp = coef[pre].to_numpy()
-        Vp = Vc.loc[pre, pre].to_numpy()
-        q = len(pre)
-        stat = float(bp @ np.linalg.solve(Vp, bp)) / q
-        df2 = fit["df"]
-        pretrend = {"stat": stat, "df1": q, "df2": int(df2), "p_value": float(stats.f.sf(stat, q, df2)),
-                    "terms": pre}
+    pretrend = _wald(coef[pre].to_numpy(), Vc.loc[pre, pre].to_numpy(), fit["df"], pre) if pre else None
+    if pretrend and pretrend["rank"] < pretrend["df1"]:
+        notes.append(f"pre-trend test: the variance of the {pretrend['df1']} pre-period coefficients has rank "
+                     f"{pretrend['rank']} (e.g. fewer clusters than coefficients), so no p-value is reported")
     info = {"Fixed effects": f"{p.unit}, {p.time}", "Reference period": f"e = {ref}",
-            "Standard errors": _vcov_label(kind, ccol, fit)}
+            "Standard errors": vcov_label(kind, ccol, fit)}
     if window is not None:
         info["Window"] = f"{window} (endpoints binned)"
     if kind == "cluster":
-        ntc = warn_few_treated_clusters(cl[fit["mask"]], treated[rows][fit["mask"]].astype(float), ccol)
+        _, ntc = warn_few_clusters(cl[fit["mask"]], treated[rows][fit["mask"]].astype(float), ccol)
         info["Treated clusters"] = ntc
     res = EventStudyResult(coef_all, Vfull, fit["df"], avg_name, label, fit["nobs"], info, notes + fit["notes"],
                            alpha, event_time=event_time, ref=ref, pretrend=pretrend)
@@ -186,3 +191,36 @@ def event_study(data: pd.DataFrame | Panel, y: str, unit: str | None = None, tim
     if method == "sun_abraham":
         res.cohort_effects = cohort_coef
     return res
+
+
+def _sun_abraham(b, V, names_, cell, es_vals, obs_g, obs_rel):
+    """Interaction-weighted averages: at each event time, cohort effects weighted by cohort shares."""
+    est_names, Wrows = [], []
+    kept = [(n, c) for n, c in zip(names_, cell) if n in b.index]
+    index = list(b.index)
+    for e in es_vals:
+        idx = [i for i, (n, c) in enumerate(kept) if c[1] == e]
+        if not idx:
+            continue
+        shares = np.array([np.sum((obs_g == kept[i][1][0]) & (obs_rel == e)) for i in idx], float)
+        wrow = np.zeros(len(b))
+        for i, s in zip(idx, shares):
+            wrow[index.index(kept[i][0])] = s / shares.sum()
+        est_names.append(f"e={e}")
+        Wrows.append(wrow)
+    Wm = np.array(Wrows)
+    coef = pd.Series(Wm @ b.to_numpy(), index=est_names)
+    Vc = pd.DataFrame(Wm @ V.to_numpy() @ Wm.T, index=est_names, columns=est_names)
+    return coef, Vc, {n: int(n.split("=")[1]) for n in est_names}, b[[n for n, _ in kept]]
+
+
+def _wald(bp: np.ndarray, Vp: np.ndarray, df2, terms) -> dict:
+    """Joint F test that ``bp = 0``; with a rank-deficient variance, the rank and no p-value."""
+    q = len(bp)
+    ev = np.linalg.eigvalsh((Vp + Vp.T) / 2)
+    rank = int(np.sum(ev > max(ev.max(), 0) * q * 1e-10)) if ev.size else 0
+    if rank < q:
+        return {"stat": np.nan, "df1": q, "df2": int(df2), "p_value": np.nan, "terms": terms, "rank": rank}
+    stat = float(bp @ np.linalg.solve(Vp, bp)) / q
+    return {"stat": stat, "df1": q, "df2": int(df2), "p_value": float(stats.f.sf(stat, q, df2)), "terms": terms,
+            "rank": rank}

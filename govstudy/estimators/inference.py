@@ -41,7 +41,7 @@ distinct re-assignments number at most ``B`` they are all enumerated and the p-v
 >>> df = pd.DataFrame({"id": np.repeat(np.arange(20), 6), "t": np.tile(np.arange(6), 20)})
 >>> df["D"] = ((df.id < 5) & (df.t >= 3)).astype(int)
 >>> df["y"] = 0.1 * df.id + rng.normal(0, 1, len(df))
->>> wb = wild_cluster_bootstrap(twfe(df, "y", "D", "id", "t"), B=999, seed=1)
+>>> wb = wild_cluster_bootstrap(twfe(df, y="y", treat="D", unit="id", time="t"), B=999, seed=1)
 >>> bool(0.05 < wb.p_value < 1), wb.n_clusters
 (True, 20)
 """
@@ -50,25 +50,20 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from govstudy.errors import DataValidationError
+from govstudy.arguments import check_alpha, check_choice, check_count, check_int, check_seed, renamed
+from govstudy.errors import ArgumentError, DataValidationError, FewClustersWarning, warn
 from govstudy.estimators.demean import demean
-from govstudy.estimators.results import Report
+from govstudy.estimators.results import FitDesign, Report
 from govstudy.estimators.vcov import cluster_sums
 
 __all__ = ["wild_cluster_bootstrap", "randomization_inference", "InferenceResult", "FewClustersWarning"]
 
 
-class FewClustersWarning(UserWarning):
-    """Very few clusters: choose bootstrap weights accordingly."""
-
-
-# --------------------------------------------------------------------------- result
 class InferenceResult(Report):
     """A resampling test of one coefficient: p-value, interval, and the resampled statistics.
 
@@ -120,42 +115,31 @@ class InferenceResult(Report):
 
 
 # --------------------------------------------------------------------------- helpers
-def _design(result):
-    d = getattr(result, "design", None)
-    if d is None:
-        raise TypeError("pass a result of govstudy.twfe or govstudy.did_2x2 (it keeps the estimation sample in "
-                        f"result.design); got {type(result).__name__}")
-    if d.get("weights") is not None:
+def _design(result) -> FitDesign:
+    d = getattr(result, "fit_design", None)
+    if not isinstance(d, FitDesign):
+        raise TypeError("pass a result of govstudy.twfe or govstudy.did_2x2 (it keeps its validated estimation sample "
+                        f"in result.fit_design); got {type(result).__name__}")
+    if d.weights is not None:
         raise NotImplementedError("wild bootstrap / randomization inference for weighted (WLS) models is not "
                                   "implemented yet")
     return d
 
 
-def _selected(result, d):
+def _selected(result, d: FitDesign):
     """Demeaned design restricted to the coefficients actually estimated (collinear ones dropped)."""
     names = list(result.coef.index)
-    cols = [d["names"].index(n) for n in names]
-    X = d["X"][:, cols]
-    Z = demean(np.column_stack([d["y"], X]), d["fes"]) if d["fes"] else np.column_stack([d["y"], X])
+    cols = [d.names.index(n) for n in names]
+    X = d.X[:, cols]
+    Z = demean(np.column_stack([d.y, X]), list(d.fes)) if d.fes else np.column_stack([d.y, X])
     return names, X, Z[:, 0], Z[:, 1:]
 
 
-def _cluster_codes(d, cluster):
-    if cluster is None:
-        cl = d.get("cluster")
-        if cl is None:
-            raise DataValidationError("the model was not fitted with clustered standard errors: refit it with "
-                                      "vcov={'cluster': column} or pass cluster= (an array with one id per "
-                                      "observation of the estimation sample)", rule="needs-clusters")
-    else:
-        cl = np.asarray(cluster)
-        if len(cl) != len(d["y"]):
-            raise DataValidationError(f"cluster has {len(cl)} values, the estimation sample has {len(d['y'])} "
-                                      "observations", rule="cluster-length")
-    codes, uniq = pd.factorize(cl, sort=True)
-    if (codes < 0).any():
-        raise DataValidationError("missing cluster id", column=d.get("cluster_name"), rule="cluster-not-null")
-    return codes, len(uniq)
+def _cluster_codes(d: FitDesign):
+    if d.cluster is None:
+        raise DataValidationError("the model was not fitted with clustered standard errors: refit it with "
+                                  "vcov='cluster' and cluster='column'", rule="needs-clusters")
+    return d.cluster, int(d.cluster.max()) + 1
 
 
 def _score_maps(Zt, A, z, codes, G, fes, us):
@@ -240,8 +224,13 @@ def _draw_weights(kind, G, B, rng):
 
 
 # --------------------------------------------------------------------------- wild cluster bootstrap
-def wild_cluster_bootstrap(result, param: str | None = None, B: int = 9999, weights: str = "rademacher",
-                           impose_null: bool = True, seed: int | None = None, cluster=None, alpha: float = 0.05,
+@renamed({"weights": "bootstrap_weights ('rademacher' or 'webb'; weights= names a column of observation weights "
+                      "everywhere in govstudy)",
+          "cluster": "(the bootstrap uses the model's clusters: refit the model with vcov='cluster', "
+                     "cluster='column')",
+          "type": "bootstrap_weights", "weights_type": "bootstrap_weights", "reps": "B", "n_reps": "B"})
+def wild_cluster_bootstrap(result, *, param: str | None = None, B: int = 9999, bootstrap_weights: str = "rademacher",
+                           impose_null: bool = True, seed: int | None = None, alpha: float = 0.05,
                            null: float = 0.0) -> InferenceResult:
     """Wild cluster bootstrap (WCR by default) p-value and test-inversion CI for one coefficient.
 
@@ -251,8 +240,8 @@ def wild_cluster_bootstrap(result, param: str | None = None, B: int = 9999, weig
     param : coefficient to test (default: the headline, e.g. the treatment).
     B : bootstrap draws. With Rademacher weights and ``2**G <= B`` all ``2**G`` sign vectors are
         enumerated instead (deterministic).
-    weights : ``"rademacher"`` or ``"webb"`` (six-point; recommended below 12 clusters, where Rademacher
-        has too few distinct draws -- a warning says so).
+    bootstrap_weights : ``"rademacher"`` or ``"webb"`` (six-point; recommended below 12 clusters, where
+        Rademacher has too few distinct draws -- a warning says so).
     impose_null : WCR (True, recommended) or WCU (False).
     seed : random seed.  null : the tested value ``b0`` (default 0).
 
@@ -267,27 +256,32 @@ def wild_cluster_bootstrap(result, param: str | None = None, B: int = 9999, weig
     >>> df = govstudy.load("organ_donations")
     >>> df["D"] = ((df.State == "California") & (df.Quarter_Num > 3)).astype(int)
     >>> import warnings; warnings.simplefilter("ignore")
-    >>> r = govstudy.twfe(df, "Rate", "D", "State", "Quarter_Num")
-    >>> wb = wild_cluster_bootstrap(r, B=999, weights="webb", seed=1)
+    >>> r = govstudy.twfe(df, y="Rate", treat="D", unit="State", time="Quarter_Num")
+    >>> wb = wild_cluster_bootstrap(r, B=999, bootstrap_weights="webb", seed=1)
     >>> wb.p_value > 0.05   # one treated state: the CRV1 p-value is ~0.004, the bootstrap's is not small
     True
     """
+    B = check_count(B, "B")
+    check_choice(bootstrap_weights, "bootstrap_weights", ("rademacher", "webb"))
+    seed = check_seed(seed)
+    alpha = check_alpha(alpha)
+    weights = bootstrap_weights
     d = _design(result)
     names, X, yt, Zt = _selected(result, d)
     param = param or result.headline
     if param not in names:
-        raise ValueError(f"param {param!r} is not an estimated coefficient; choose one of {names}")
+        raise ArgumentError(f"param {param!r} is not an estimated coefficient; choose one of {names}")
     j = names.index(param)
-    codes, G = _cluster_codes(d, cluster)
-    cname = d.get("cluster_name") or "cluster"
+    codes, G = _cluster_codes(d)
+    cname = d.cluster_name or "cluster"
     if G < 2:
         raise DataValidationError(f"the wild cluster bootstrap needs at least two clusters; found {G} "
-                                  f"(clustered by {cname!r})", column=d.get("cluster_name"), rule="two-clusters")
+                                  f"(clustered by {cname!r})", column=d.cluster_name, rule="two-clusters")
     notes = []
     if G < 12 and weights == "rademacher":
         msg = (f"only {G} clusters: Rademacher weights give at most 2^{G} = {2 ** G} distinct bootstrap samples; "
-               "Webb's six-point weights are recommended below 12 clusters (weights='webb')")
-        warnings.warn(msg, FewClustersWarning, stacklevel=2)
+               "Webb's six-point weights are recommended below 12 clusters (bootstrap_weights='webb')")
+        warn(msg, FewClustersWarning)
         notes.append(msg)
     n, k = Zt.shape
     A = np.linalg.inv(Zt.T @ Zt)
@@ -295,7 +289,7 @@ def wild_cluster_bootstrap(result, param: str | None = None, B: int = 9999, weig
     bj = float(beta[j])
     zj = Zt @ A[j]                                           # b_j = z_j' y
     uhat = yt - Zt @ beta
-    df_k = d.get("df_k", k)
+    df_k = d.df_k or k
     ssc = G / (G - 1) * (n - 1) / (n - df_k)
     se = math.sqrt(ssc * float(np.sum(cluster_sums(codes, (zj * uhat)[:, None], G) ** 2)))
 
@@ -311,7 +305,7 @@ def wild_cluster_bootstrap(result, param: str | None = None, B: int = 9999, weig
     # numerator: b*_j - center = c' v ; cluster scores of b*_j: Q v
     ca = cluster_sums(codes, (zj * ua)[:, None], G)[:, 0]
     cb = cluster_sums(codes, (zj * ub)[:, None], G)[:, 0]
-    Qa, Qb = _score_maps(Zt, A, zj, codes, G, d["fes"], [ua, ub])
+    Qa, Qb = _score_maps(Zt, A, zj, codes, G, list(d.fes), [ua, ub])
 
     rng = np.random.default_rng(seed)
     v, enumerated = _draw_weights(weights, G, B, rng)
@@ -342,14 +336,14 @@ def wild_cluster_bootstrap(result, param: str | None = None, B: int = 9999, weig
         if not (np.isfinite(lo) and np.isfinite(hi)):
             msg = (f"the {1 - alpha:.0%} confidence interval is unbounded: with {G} clusters the bootstrap p-value "
                    f"stays above {alpha:g} however far the null is moved (too few clusters to reject at this level)")
-            warnings.warn(msg, FewClustersWarning, stacklevel=2)
+            warn(msg, FewClustersWarning)
             notes.append(msg)
     else:
         q = float(np.quantile(np.abs(draws[np.isfinite(draws)]), 1 - alpha))
         lo, hi = bj - q * se, bj + q * se
     info = {"Bootstrap": "WCR (null imposed)" if impose_null else "WCU (null not imposed)",
             "Weights": weights, "Draws": f"{Bn}" + (" (all 2^G sign vectors enumerated)" if enumerated else ""),
-            "Clusters": G, "Cluster variable": cname, "Fixed effects": ", ".join(d["fe_names"]) or "none",
+            "Clusters": G, "Cluster variable": cname, "Fixed effects": ", ".join(d.fe_names) or "none",
             "Tested": f"{param} = {null:g}; CRV1 t = {t0:.4f}"}
     if not enumerated and seed is None:
         notes.append("no seed given: the p-value varies from run to run by Monte-Carlo error")
@@ -418,18 +412,20 @@ def _multiset_perms(labels: np.ndarray, limit: int):
     return np.array(out), total
 
 
-def randomization_inference(result, B: int = 9999, seed: int | None = None, stat: str = "coef",
-                            unit: str | None = None, max_enumerate: int | None = None) -> InferenceResult:
-    """Randomization (permutation) inference: re-assign treatment timing across units and re-estimate.
+@renamed({"unit": "(the fit knows its units: pass unit= to did_2x2 when fitting; twfe results have them)",
+          "reps": "B", "n_reps": "B", "statistic": "stat"})
+def randomization_inference(result, *, B: int = 9999, seed: int | None = None, stat: str = "coef",
+                            max_enumerate: int | None = None) -> InferenceResult:
+    """Randomization (permutation) inference: re-assign treatment across units and re-estimate.
 
-    For a :func:`govstudy.twfe` result each unit's adoption cohort (first treated period; never
-    treated stays a "cohort") is permuted across units, the treatment is rebuilt as
-    ``1[time >= cohort]`` and the model is re-estimated with the same fixed effects and covariates.
-    For :func:`govstudy.did_2x2` the unit-level treated flag is permuted (``unit=`` names the unit
-    column). The statistic is the coefficient (``stat="coef"``) or its CRV1 t statistic
-    (``stat="t"``, clustered as the model). Two-sided p-value: share of re-assignments with
-    ``|stat| >= |observed|``. When the distinct re-assignments number at most ``B`` (or
-    ``max_enumerate``) they are all enumerated and the p-value is exact; otherwise ``B`` random
+    For a :func:`govstudy.twfe` result each unit's whole treatment path (its treatment in every period:
+    adoption timing, switching on and off, intensities) is permuted across units and the model is
+    re-estimated with the same fixed effects and covariates; this needs every unit observed in the same
+    periods (a balanced estimation sample), otherwise it refuses. For :func:`govstudy.did_2x2` (fitted
+    with ``unit=``) the unit-level group is permuted. The statistic is the coefficient (``stat="coef"``) or
+    its CRV1 t statistic (``stat="t"``, clustered as the model). Two-sided p-value: share of
+    re-assignments with ``|stat| >= |observed|``. When the distinct re-assignments number at most ``B``
+    (or ``max_enumerate``) they are all enumerated and the p-value is exact; otherwise ``B`` random
     permutations plus the observed one are used, ``p = (1 + #{|stat_b| >= |obs|}) / (B + 1)``.
 
     Example
@@ -439,49 +435,48 @@ def randomization_inference(result, B: int = 9999, seed: int | None = None, stat
     >>> df = pd.DataFrame({"id": np.repeat(np.arange(6), 2), "t": np.tile([0, 1], 6)})
     >>> df["D"] = ((df.id == 0) & (df.t == 1)).astype(int)
     >>> df["y"] = df.id * 0.5 + df.t + 3.0 * df.D
-    >>> ri = randomization_inference(twfe(df, "y", "D", "id", "t", vcov="iid"))
+    >>> ri = randomization_inference(twfe(df, y="y", treat="D", unit="id", time="t", vcov="iid"))
     >>> ri.p_value, ri.n_draws      # only the treated unit jumps: p = 1/6, exactly
     (0.16666666666666666, 6)
     """
-    if stat not in ("coef", "t"):
-        raise ValueError("stat must be 'coef' or 't'")
+    check_choice(stat, "stat", ("coef", "t"))
+    B = check_count(B, "B")
+    seed = check_seed(seed)
+    if max_enumerate is not None:
+        max_enumerate = check_int(max_enumerate, "max_enumerate", minimum=1)
     d = _design(result)
     names, X, yt, Zt = _selected(result, d)
     term = result.headline
     j = names.index(term)
     n = len(yt)
-    if d["estimator"] == "twfe":
-        ucodes = d["unit"]
-        nu = int(ucodes.max()) + 1
-        cohort_u = np.zeros(nu, np.int64)
-        cohort_u[ucodes] = d["cohort"]
-        labels = cohort_u
+    if d.assignment is None or d.unit is None:
+        raise DataValidationError("randomization inference needs the units of the fit: refit did_2x2 with unit= "
+                                  "(and a group that is constant within units)", rule="needs-unit")
+    ucodes = d.unit
+    nu = int(ucodes.max()) + 1
+    if d.estimator == "twfe":
+        paths = d.assignment
+        if np.isnan(paths).any():
+            incomplete = int(np.isnan(paths).any(axis=1).sum())
+            raise DataValidationError(
+                f"randomization inference permutes whole treatment paths across units, but {incomplete} of {nu} "
+                "units are not observed in every period of the estimation sample, so their paths cannot be "
+                "swapped; balance the panel (Panel(...).balanced()) or use wild_cluster_bootstrap",
+                rule="permutable-paths")
+        uniq, labels = np.unique(paths, axis=0, return_inverse=True)
+        labels = labels.ravel().astype(np.int64)
+        tcodes = d.time
 
-        def build(assign):  # assign: P x nu cohorts -> n x P treatment columns
-            c = assign[:, ucodes].T
-            return ((c > 0) & (d["time"][:, None] >= c)).astype(float)
+        def build(assign):  # assign: P x nu path labels -> n x P treatment columns
+            return uniq[assign[:, ucodes].T, tcodes[:, None]]
     else:
-        data, mask = d["data"], d["mask"]
-        if unit is None:
-            unit = d.get("cluster_name")
-        if unit is None or unit not in data.columns:
-            raise DataValidationError("randomization inference on a 2x2 DiD needs unit= (the column whose units "
-                                      "are re-assigned to treatment)", column=unit, rule="needs-unit")
-        ucodes, _ = pd.factorize(data.loc[mask, unit], sort=True)
-        nu = int(ucodes.max()) + 1
-        tr = pd.to_numeric(data.loc[mask, d["treated"]]).to_numpy(float)
-        first = np.zeros(nu)
-        first[ucodes] = tr
-        if np.any(first[ucodes] != tr):
-            bad = int(np.flatnonzero(first[ucodes] != tr)[0])
-            raise DataValidationError(f"{d['treated']!r} varies within unit {data.loc[mask, unit].iloc[bad]!r}: "
-                                      "randomization inference permutes a unit-level treatment",
-                                      column=d["treated"], rule="unit-level-treatment")
-        labels = first.astype(np.int64)
-        post = pd.to_numeric(data.loc[mask, d["post"]]).to_numpy(float)
+        labels_f = d.assignment
+        uniq, labels = np.unique(labels_f, return_inverse=True)
+        labels = labels.ravel().astype(np.int64)
+        post = d.post
 
         def build(assign):
-            return assign[:, ucodes].T * post[:, None]
+            return uniq[assign[:, ucodes].T] * post[:, None]
     if len(np.unique(labels)) < 2:
         raise DataValidationError("every unit has the same treatment timing: nothing to permute",
                                   rule="varying-treatment")
@@ -493,13 +488,13 @@ def randomization_inference(result, B: int = 9999, seed: int | None = None, stat
         perms = np.array([rng.permutation(labels) for _ in range(B)])
 
     # everything except the re-assigned treatment is fixed: partial it out once (FWL)
-    if d["estimator"] == "twfe":
+    if d.estimator == "twfe":
         others = [i for i in range(len(names)) if i != j]
         W = Zt[:, others]
-        fes = d["fes"]
+        fes = list(d.fes)
         extra = None
-    else:  # did_2x2: the re-assigned 'treated' main effect moves with the interaction
-        ti = names.index(d["treated"]) if d["treated"] in names else None
+    else:  # did_2x2: the re-assigned group main effect moves with the interaction
+        ti = names.index(d.treated_term) if d.treated_term in names else None
         others = [i for i in range(len(names)) if i not in (j, ti)]
         W = Zt[:, others]
         fes = []
@@ -513,7 +508,7 @@ def randomization_inference(result, B: int = 9999, seed: int | None = None, stat
     yr = resid(yt[:, None])[:, 0]
     codes, G = (None, None)
     if stat == "t":
-        codes, G = _cluster_codes(d, None) if d.get("cluster") is not None else (ucodes, nu)
+        codes, G = _cluster_codes(d) if d.cluster is not None else (ucodes, nu)
         if G < 2:
             raise DataValidationError("stat='t' needs at least two clusters", rule="two-clusters")
 
@@ -529,7 +524,7 @@ def randomization_inference(result, B: int = 9999, seed: int | None = None, stat
             s = cluster_sums(codes, Dr * e, G)
             return b / np.sqrt(np.sum(s ** 2, axis=0) / dd ** 2)
         # two re-assigned columns (treated main effect, interaction): 2x2 normal equations per permutation
-        Tm = resid(assign[:, ucodes].T.astype(float))
+        Tm = resid(uniq[assign[:, ucodes].T].astype(float))
         a11, a12, a22 = (np.einsum("np,np->p", Tm, Tm), np.einsum("np,np->p", Tm, Dr),
                          np.einsum("np,np->p", Dr, Dr))
         r1, r2 = Tm.T @ yr, Dr.T @ yr
@@ -552,7 +547,8 @@ def randomization_inference(result, B: int = 9999, seed: int | None = None, stat
     tol = 1e-9 * max(abs(obs), 1e-300)
     hits = np.abs(draws) >= abs(obs) - tol
     p = float(hits.mean()) if exact else float((1 + hits.sum()) / (P + 1))
-    info = {"Permuted": "adoption cohort across units" if d["estimator"] == "twfe" else "treated flag across units",
+    info = {"Permuted": ("whole treatment paths across units" if d.estimator == "twfe"
+                         else "the group across units"),
             "Statistic": "coefficient" if stat == "coef" else "CRV1 t statistic",
             "Re-assignments": (f"all {P} distinct re-assignments enumerated (exact p-value)" if exact
                                else f"{P} random permutations of {total:,} possible (seed {seed})"),

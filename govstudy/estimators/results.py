@@ -15,12 +15,43 @@ readable HTML representation in notebooks.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["EstimationResult", "EventStudyResult", "Summary", "ci_table"]
+__all__ = ["EstimationResult", "EventStudyResult", "FitDesign", "Summary", "ci_table"]
+
+
+@dataclass(frozen=True, eq=False)
+class FitDesign:
+    """The validated estimation sample of a regression, for inference that re-estimates it.
+
+    The wild cluster bootstrap and randomization inference read this, never the raw frame. Rows are
+    the estimation sample (missing values, zero weights and singletons already left out).
+
+    ``assignment`` is what randomization inference permutes across units: for ``twfe`` the units x
+    periods matrix of treatment paths (NaN where a unit is unobserved), for ``did_2x2`` the unit-level
+    treated flag; ``post`` is the 2x2's post flag per row.
+    """
+
+    estimator: str
+    y: np.ndarray
+    X: np.ndarray
+    names: tuple
+    term: str
+    fes: tuple = ()
+    fe_names: tuple = ()
+    weights: np.ndarray | None = None
+    cluster: np.ndarray | None = None          # integer codes 0..G-1 per row
+    cluster_name: str | None = None
+    df_k: int = 0
+    unit: np.ndarray | None = None             # integer unit codes per row
+    time: np.ndarray | None = None             # integer period positions per row
+    assignment: np.ndarray | None = None
+    post: np.ndarray | None = None
+    treated_term: str | None = None            # did_2x2: the group main effect that moves with the interaction
 
 
 class Summary(str):
@@ -177,8 +208,12 @@ class EventStudyResult(EstimationResult):
         lines = super()._header()
         if self.pretrend:
             p = self.pretrend
-            lines.append(f"Pre-trend test (all pre-period effects = 0): F({p['df1']}, {p['df2']}) = "
-                         f"{p['stat']:.3f}, p = {p['p_value']:.4f}")
+            if np.isnan(p["p_value"]):
+                lines.append(f"Pre-trend test (all pre-period effects = 0): not available -- the variance of the "
+                             f"{p['df1']} pre-period coefficients has rank {p['rank']}")
+            else:
+                lines.append(f"Pre-trend test (all pre-period effects = 0): F({p['df1']}, {p['df2']}) = "
+                             f"{p['stat']:.3f}, p = {p['p_value']:.4f}")
         return lines
 
     def plot(self, ax=None, alpha: float | None = None):

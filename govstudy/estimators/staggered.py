@@ -62,16 +62,17 @@ Example
 from __future__ import annotations
 
 import html
-import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from govstudy.errors import DataValidationError
+from govstudy.arguments import (R_DID_NAMES, check_alpha, check_choice, check_draws, check_int, check_nonneg_int,
+                                check_seed, names, renamed)
+from govstudy.errors import ArgumentError, DataValidationError, SampleWarning, warn
 from govstudy.estimators.logit import SeparationError, fit_logit
 from govstudy.estimators.results import Summary, _table_text, ci_table
-from govstudy.estimators.twfe import _collinear
+from govstudy.estimators.twfe import collinear_columns
 from govstudy.estimators.vcov import cluster_sums
 from govstudy.panel import Panel, PanelWarning, as_panel
 
@@ -370,8 +371,11 @@ class ATTgtResult:
     """
 
     def __init__(self, groups, times, bases, att, inf, se, crit, alpha, unit_cohort, unit_weight, cluster_codes,
-                 info, notes, boot_args, pretest):
+                 info, notes, boot_args, pretest, *, event_times, period_map, period_values):
         self.groups, self.times, self.bases = groups, times, bases
+        self.event_times, self.period_map = np.asarray(event_times, np.int64), period_map
+        self._period_values = np.asarray(period_values)
+        self._gpos = np.searchsorted(self._period_values, groups) + 1     # cohorts as positions 1..T
         self.att, self.influence, self.se = att, inf, se
         self.crit, self.alpha = crit, alpha
         self._G, self._w, self._cl = unit_cohort, unit_weight, cluster_codes
@@ -394,6 +398,10 @@ class ATTgtResult:
         B, seed = self._boot
         return _mboot(inf, self._cl, self.n, B, seed, self.alpha)
 
+    def _shown(self, values) -> list:
+        """Periods for messages: integers as integers, calendar periods as the data wrote them."""
+        return [int(v) for v in values] if self.period_map.kind == "integer" else self.period_map.labels(values)
+
     @property
     def estimate(self) -> float:
         return self.aggregate("simple").estimate
@@ -406,11 +414,13 @@ class ATTgtResult:
         """One row per (cohort, time): cohort, time, event_time, estimate, std_error, ci_low, ci_high, ..."""
         q = self.crit if self.crit is not None else stats.norm.ppf(1 - self.alpha / 2)
         t = ci_table(self.att, self.se, None, self.alpha, q)
-        t.insert(0, "term", [f"ATT({g},{tt})" for g, tt in zip(self.groups, self.times)])
+        glab, tlab = self.period_map.labels(self.groups), self.period_map.labels(self.times)
+        t.insert(0, "term", [f"ATT({g},{tt})" for g, tt in zip(glab, tlab)])
         t.insert(1, "cohort", self.groups)
         t.insert(2, "time", self.times)
-        t.insert(3, "event_time", self.times - self.groups)
+        t.insert(3, "event_time", self.event_times)
         t["post"] = self.times >= self.groups
+        t["cohort_period"], t["period"] = glab, tlab
         return t
 
     def summary(self) -> Summary:
@@ -460,9 +470,11 @@ class ATTgtResult:
         Cohort-share weights are estimated, and their estimation error enters the influence function.
         ``min_e``/``max_e`` restrict event times (dynamic; ``max_e`` also for simple/group).
         """
-        if kind not in ("simple", "group", "calendar", "dynamic"):
-            raise ValueError("kind must be 'simple', 'group', 'calendar' or 'dynamic'")
-        g, t, att, inf = self.groups, self.times, self.att, self.influence
+        check_choice(kind, "kind", ("simple", "group", "calendar", "dynamic"))
+        min_e, max_e = _event_bound(min_e, "min_e"), _event_bound(max_e, "max_e")
+        # positions 1..T: event time counts periods in order; labels are mapped back to period values below
+        g, att, inf = self._gpos, self.att, self.influence
+        t = g + self.event_times
         glist = np.unique(g)
         ww = self._w
         pg_g = np.array([np.mean(ww * (self._G == gg)) for gg in glist])
@@ -502,7 +514,8 @@ class ATTgtResult:
             se, _ = self._bands(np.array([est]), f[:, None])
             return AggregateResult(kind, est, se[0], pd.DataFrame(), None, self.alpha, self.n, f, None, self._boot)
         if kind == "group":
-            empty = [int(gg) for gg in glist if not ((g == gg) & (gg <= t) & (t - gg <= max_e)).any()]
+            empty = self._shown([self._period_values[gg - 1] for gg in glist
+                                 if not ((g == gg) & (gg <= t) & (t - gg <= max_e)).any()])
             if empty:
                 raise nothing(f"cohort(s) {empty} have no post-treatment ATT(g,t) with event time e <= max_e")
             vals, fs = [], []
@@ -559,11 +572,24 @@ class ATTgtResult:
         se_all, _ = self._bands(np.array([overall]), f_all[:, None])
         q = crit if crit is not None else stats.norm.ppf(1 - self.alpha / 2)
         tab = ci_table(vals, se_el, None, self.alpha, q)
-        tab.insert(0, key, labels)
-        tab.insert(0, "term", [f"{key}={v}" for v in labels])
-        if kind == "dynamic":
+        if key == "event_time":
+            tab.insert(0, key, labels)
+            tab.insert(0, "term", [f"{key}={v}" for v in labels])
             tab["post"] = labels >= 0
+        else:
+            values = self._period_values[np.asarray(labels, np.int64) - 1]
+            written = self.period_map.labels(values)
+            tab.insert(0, key, values)
+            tab.insert(0, "term", [f"{key}={v}" for v in written])
+            tab["cohort_period" if key == "cohort" else "period"] = written
         return AggregateResult(kind, overall, se_all[0], tab, crit, self.alpha, self.n, f_all, F, self._boot)
+
+
+def _event_bound(v, name):
+    """An event-time bound: a whole number, or ±inf for no bound."""
+    if isinstance(v, (float, np.floating)) and np.isinf(v):
+        return float(v)
+    return check_int(v, name)
 
 
 def _mboot(inf, cl, n, B, seed, alpha):
@@ -592,49 +618,65 @@ def _mboot(inf, cl, n, B, seed, alpha):
 
 
 # --------------------------------------------------------------------------- main
-def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: str | None = None,
-           cohort: str | None = None, covariates: list[str] | None = None, control: str = "never",
+@renamed(R_DID_NAMES)
+def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None = None, time: str | None = None,
+           cohort: str | None = None, treat: str | None = None, covariates=None, control: str = "never",
            method: str = "dr", anticipation: int = 0, base_period: str = "varying", cluster: str | None = None,
            bootstrap: int | None = None, seed: int | None = None, weights: str | None = None,
-           unbalanced: str = "keep", alpha: float = 0.05) -> ATTgtResult:
+           unbalanced: str = "keep", freq: str | None = None, mid_period: str | None = None,
+           alpha: float = 0.05) -> ATTgtResult:
     """Callaway & Sant'Anna (2021) ATT(g, t) with analytic influence-function standard errors.
 
     Parameters
     ----------
-    data : long DataFrame (or Panel); y, unit, time, cohort : column names.
-        ``cohort`` is the first treated period, **0 or missing for never-treated units**.
-    covariates : pre-treatment covariates (values at the base period are used).
+    data : long DataFrame (or Panel, which brings its columns); y, unit, time : column names. ``time`` in
+        any form :mod:`govstudy.periods` reads (integers, dates, ``"2023-01"``; ``freq="M"`` for yyyymm).
+    cohort : first treated period, written like ``time`` (or adoption dates); **never treated: 0, NaN,
+        blank, None, NaT or ±inf**. Or ``treat``: an absorbing 0/1 treatment (the cohort is derived).
+    covariates : pre-treatment covariate column(s) (values at the base period are used).
     control : ``"never"`` (never-treated units) or ``"notyet"`` (never and not-yet treated).
     method : ``"dr"`` (doubly robust, default), ``"ipw"`` or ``"reg"``.
-    anticipation : periods of anticipation (default 0).
+    anticipation : periods of anticipation (a whole number >= 0, default 0).
     base_period : ``"varying"`` (default) or ``"universal"``.
     cluster : a unit-level (time-invariant) column; influence functions are summed within clusters.
-    bootstrap : number of multiplier-bootstrap draws (e.g. 999) for SEs and uniform bands;
-        ``None`` (default) uses analytic SEs and pointwise intervals. ``seed`` fixes the draws.
-    weights : unit-level sampling weights (normalised to mean 1).
+    bootstrap : number of multiplier-bootstrap draws (>= 2, e.g. 999) for SEs and uniform bands;
+        ``None`` (default) uses analytic SEs and pointwise intervals. ``seed`` (>= 0) fixes the draws.
+    weights : unit-level sampling weights (units with weight 0 are removed; normalised to mean 1 over the
+        units that remain).
     unbalanced : ``"keep"`` (default), ``"rc"`` or ``"drop"``: how an unbalanced panel is used (see the
         module docstring); each warns, saying what balancing would drop. ``"rc"`` works with or without
         covariates (own-period covariate values) and also serves true repeated cross-sections (one
         unit id per row).
 
+    Periods are counted in order (as R ``did``): event time, anticipation and the varying base period
+    count observed periods; a warning names the gaps of unevenly spaced periods.
+
     Returns
     -------
-    ATTgtResult; ``.tidy()`` has ``cohort, time, estimate, std_error, ci_low, ci_high``;
-    ``.aggregate(kind)`` returns simple / group / calendar / dynamic summaries; ``.pretest`` holds
-    the Wald pre-test of parallel trends.
+    ATTgtResult; ``.tidy()`` has ``cohort, time, event_time, estimate, std_error, ci_low, ci_high`` and the
+    labels ``cohort_period``, ``period``; ``.aggregate(kind)`` returns simple / group / calendar / dynamic
+    summaries; ``.pretest`` holds the Wald pre-test of parallel trends.
     """
-    if control not in ("never", "notyet"):
-        raise ValueError("control must be 'never' or 'notyet'")
-    if method not in ("dr", "ipw", "reg"):
-        raise ValueError("method must be 'dr', 'ipw' or 'reg'")
-    if base_period not in ("varying", "universal"):
-        raise ValueError("base_period must be 'varying' or 'universal'")
-    if unbalanced not in ("keep", "drop", "rc"):
-        raise ValueError("unbalanced must be 'keep', 'drop' or 'rc'")
-    covariates = list(covariates or [])
-    p = as_panel(data, unit=unit, time=time, y=y, cohort=cohort, covariates=covariates, weights=weights,
-                 balance="keep")
+    check_choice(control, "control", ("never", "notyet"))
+    check_choice(method, "method", ("dr", "ipw", "reg"))
+    check_choice(base_period, "base_period", ("varying", "universal"))
+    check_choice(unbalanced, "unbalanced", ("keep", "drop", "rc"))
+    anticipation = check_nonneg_int(anticipation, "anticipation")
+    bootstrap = check_draws(bootstrap)
+    seed = check_seed(seed)
+    alpha = check_alpha(alpha)
+    if cluster is not None and not isinstance(cluster, str):
+        raise ArgumentError(f"cluster= is one column name (two-way clustering is not supported), got {cluster!r}")
+    p = as_panel(data, unit=unit, time=time, y=y, cohort=cohort, treat=treat, covariates=covariates,
+                 weights=weights, cluster=cluster, freq=freq, mid_period=mid_period)
+    if p.y is None or p.cohort_values is None:
+        raise ArgumentError("att_gt needs y= (the outcome) and cohort= (first treated period) or treat= (absorbing 0/1)")
+    covariates = list(p.covariates) if covariates is None else names(covariates)
+    cluster = p.cluster_col
     notes: list[str] = []
+    uneven = p.warn_uneven("att_gt")
+    if uneven:
+        notes.append(uneven)
     if not p.is_balanced:
         if unbalanced == "drop":
             p = p.balanced()
@@ -645,10 +687,18 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
             msg = (f"unbalanced panel: {rep['incomplete_units']} of {rep['n_units']} units lack some of the "
                    f"{rep['n_periods']} periods; no unit is dropped ({how}). unbalanced='drop' would instead drop "
                    f"{rep['incomplete_units']} units ({rep['rows_dropped']} rows).")
-            warnings.warn(msg, PanelWarning, stacklevel=2)
+            warn(msg, PanelWarning)
             notes.append(f"unbalanced panel: {how}")
-    G = p.unit_cohort.astype(np.int64)
-    tlist = p.periods.copy()
+    # periods are counted in order: positions 1..T (cohort 0 = never treated); reported back as period values
+    period_values, period_map = p.periods.copy(), p.period_map
+    uc = np.full(p.n_units, -1, np.int64)
+    uc[p.unit_codes] = p.cohort_codes
+    G = uc + 1
+    tlist = np.arange(1, p.n_periods + 1, dtype=np.int64)
+
+    def lab(pos):   # a position 1..T as the user reads it: the period value (integers) or its label
+        v = period_values[int(pos) - 1]
+        return int(v) if period_map.kind == "integer" else period_map.label(v)
     # unit weights
     if p.weight_values is not None:
         wu = np.full(p.n_units, np.nan)
@@ -658,16 +708,12 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
             raise DataValidationError("weights must be constant within units", column=weights, rule="unit-weights")
     else:
         wu = np.ones(p.n_units)
-    # recode late cohorts as never treated; drop units treated in the first period
-    late = G > tlist.max() + anticipation
-    if late.any():
-        notes.append(f"{int(late.sum())} units treated after the last period are treated as never treated")
-        G = np.where(late, 0, G)
+    # drop units treated in the first period (cohorts after the last period are never treated: see Panel)
     keep_u = ~((G > 0) & (G <= tlist[0] + anticipation))
     if (~keep_u).any():
-        warnings.warn(f"dropped {int((~keep_u).sum())} units already treated in the first period "
-                      f"({tlist[0]}{f', with anticipation {anticipation}' if anticipation else ''}): "
-                      "they have no pre-treatment period", PanelWarning, stacklevel=2)
+        warn(f"att_gt: dropped {int((~keep_u).sum())} of {len(G)} units already treated in the first period "
+                      f"({lab(tlist[0])}{f', with anticipation {anticipation}' if anticipation else ''}): "
+                      "they have no pre-treatment period", SampleWarning)
         notes.append(f"{int((~keep_u).sum())} units treated in the first period dropped")
     # wide arrays, column-major so that each period (one column) is contiguous
     def _wide(panel, col=None):  # the panel is passed in: `p` is deleted below to free its arrays
@@ -685,10 +731,10 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
                 "control='notyet' (not-yet-treated units as controls)", column=cohort_col, rule="never-treated")
         latest = G[keep_u].max()
         tmask = tlist < latest - anticipation
-        warnings.warn(f"no never-treated units: cohort {latest} serves only as a not-yet-treated control, and "
-                      f"periods from {latest - anticipation} on are dropped (no comparison units left)",
-                      PanelWarning, stacklevel=2)
-        notes.append(f"no never-treated units: periods >= {latest - anticipation} dropped")
+        warn(f"no never-treated units: cohort {lab(latest)} serves only as a not-yet-treated control, and "
+                      f"periods from {lab(latest - anticipation)} on are dropped (no comparison units left)",
+                      SampleWarning)
+        notes.append(f"no never-treated units: periods >= {lab(latest - anticipation)} dropped")
     if not tmask.all():
         Y = np.asfortranarray(Y[:, tmask])
         Xw = [np.asfortranarray(x[:, tmask]) for x in Xw]
@@ -704,18 +750,15 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
     if len(glist) == 0:
         raise DataValidationError("no treated cohort with a pre-treatment period", column=cohort_col,
                                   rule="treated-cohorts")
-    sizes = {int(g): int((G == g).sum()) for g in glist}
+    sizes = {lab(g): int((G == g).sum()) for g in glist}
     single = [g for g, s in sizes.items() if s == 1]
     if single:
-        warnings.warn(f"cohort(s) {single} contain a single unit: their ATT(g,t) rest on one unit and the "
-                      "analytic standard errors are unreliable", PanelWarning, stacklevel=2)
+        warn(f"cohort(s) {single} contain a single unit: their ATT(g,t) rest on one unit and the "
+                      "analytic standard errors are unreliable", PanelWarning)
         notes.append(f"single-unit cohort(s): {single}")
     cl_codes = None
     if cluster is not None:
-        if cluster not in p.data.columns:
-            raise DataValidationError(f"cluster column {cluster!r} not found", column=cluster, rule="column-exists")
-        cv = p.data[cluster].to_numpy()
-        codes, _ = pd.factorize(cv)
+        codes = p.cluster_codes
         per_unit = pd.DataFrame({"u": p.unit_codes, "c": codes}).drop_duplicates()
         if per_unit["u"].duplicated().any():
             raise DataValidationError("the cluster variable must be constant within units", column=cluster,
@@ -728,7 +771,7 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
     if covariates:
         allx = np.column_stack([np.ones(Y.size)] + [x.ravel() for x in Xw])
         fin = np.all(np.isfinite(allx), axis=1)
-        bad = _collinear(allx[fin] - np.r_[0, allx[fin, 1:].mean(0)], ["(intercept)"] + covariates)
+        bad = collinear_columns(allx[fin] - np.r_[0, allx[fin, 1:].mean(0)], ["(intercept)"] + covariates)
         del allx, fin
         if bad:
             raise DataValidationError(f"collinear covariates: {[(['(intercept)'] + covariates)[j] for j in bad]} "
@@ -761,7 +804,7 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
     never = G == 0
 
     def singular(js, err=None):
-        cells = ", ".join(f"({gs[j]},{ts[j]})" for j in js)
+        cells = ", ".join(f"({lab(gs[j])},{lab(ts[j])})" for j in js)
         if isinstance(err, SeparationError):
             return DataValidationError(
                 f"ATT(g,t) {cells}: the propensity score (logit of cohort membership on the covariates {covariates}) "
@@ -852,30 +895,31 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
                    f"A unit with a missing covariate {where}: {n_aff} of {n} units lose {n_obs_lost} unit-period "
                    f"observations{f', and {n_none} units enter no ATT(g,t) at all' if n_none else ''}; no value is "
                    "imputed. Impute or drop the covariate to keep them.")
-            warnings.warn(msg, PanelWarning, stacklevel=2)
+            warn(msg, SampleWarning)
             notes.append(f"missing covariate values ({', '.join(per_cov)}): {n_aff} units left out of some ATT(g,t) "
                          f"({n_obs_lost} unit-period observations), {n_none} of them out of all")
         del xok, pool, used
     if not ok_pair.all():
-        bad = [f"({g},{t})" for g, t, o in zip(gs, ts, ok_pair) if not o]
+        bad = [f"({lab(g)},{lab(t)})" for g, t, o in zip(gs, ts, ok_pair) if not o]
         raise DataValidationError(f"ATT(g,t) {bad} have no treated or no control observations in their two periods; "
                                   "check the control group and the panel's coverage", column=cohort_col,
                                   rule="gt-has-data")
     if ps_problems:
         by_problem: dict = {}
         for js, pr in ps_problems:
-            by_problem.setdefault(pr, []).extend(f"({gs[j]},{ts[j]})" for j in js)
+            by_problem.setdefault(pr, []).extend(f"({lab(gs[j])},{lab(ts[j])})" for j in js)
         shown = "; ".join(f"{', '.join(c)}: {pr}" for pr, c in by_problem.items())
-        cells = sorted({(int(gs[j]), int(ts[j])) for js, _ in ps_problems for j in js})
-        warnings.warn(f"propensity score (logit of cohort membership on {covariates}) of ATT(g,t) {shown}. "
+        cells = sorted({(lab(gs[j]), lab(ts[j])) for js, _ in ps_problems for j in js})
+        warn(f"propensity score (logit of cohort membership on {covariates}) of ATT(g,t) {shown}. "
                       "Units with a fitted probability of 0 or 1 get no weight as controls, so these ATT(g,t) rest "
                       "only on the region where treated and control units overlap; consider coarser covariates",
-                      PanelWarning, stacklevel=2)
+                      PanelWarning)
         notes.append(f"propensity score not converged or at 0/1 (limited overlap) for ATT(g,t) "
                      f"{', '.join(f'({g},{t})' for g, t in cells)}")
     del Y, Xw
-    res = ATTgtResult(gs, ts, tlist[bs], att, inf, None, None, alpha, G, wu, cl_codes, {}, notes,
-                      None if bootstrap is None else (int(bootstrap), seed), None)
+    res = ATTgtResult(period_values[gs - 1], period_values[ts - 1], period_values[tlist[bs] - 1], att, inf, None,
+                      None, alpha, G, wu, cl_codes, {}, notes, None if bootstrap is None else (int(bootstrap), seed),
+                      None, event_times=ts - gs, period_map=period_map, period_values=period_values)
     se, crit = res._bands(att, inf)
     res.se, res.crit = np.where(is_ref, 0.0, se), crit  # reference cells (universal base) are 0 by construction
     # pre-test: Wald on pre-treatment ATT(g,t) (excluding reference cells)
@@ -888,9 +932,15 @@ def att_gt(data: pd.DataFrame | Panel, y: str, unit: str | None = None, time: st
         V = np.einsum("ij,ik->jk", Fp, Fp) / n ** 2
         n_independent = Fp.shape[0]  # units, or clusters when clustered
         del Fp
-        stat = float(att[pre] @ np.linalg.pinv(V) @ att[pre])
         df = int(np.linalg.matrix_rank(V))
-        res.pretest = {"stat": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df))}
+        q = int(pre.sum())
+        if df < q:   # fewer independent units or clusters than restrictions: no spurious p-value
+            res.pretest = {"stat": np.nan, "df": df, "p_value": np.nan, "restrictions": q}
+            notes.append(f"pre-test: the variance of the {q} pre-treatment ATT(g,t) has rank {df} (e.g. fewer clusters "
+                         "than cells), so no p-value is reported")
+        else:
+            stat = float(att[pre] @ np.linalg.solve(V, att[pre]))
+            res.pretest = {"stat": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df)), "restrictions": q}
         # the chi2 approximation breaks down with many restrictions relative to the units (or clusters); a
         # handful of restrictions is fine even from few units (no note for, e.g., 1 restriction from 6 units)
         if df >= 10 and df > n_independent / 10:

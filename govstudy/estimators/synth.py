@@ -29,7 +29,7 @@ pre-period difference, so that the estimate equals the mean post-period gap.
 
 >>> import govstudy
 >>> df = govstudy.load("california_prop99")
->>> r = synth(df, "PacksPerCapita", "State", "Year", "California", 1989, method="did", vcov=None)
+>>> r = synth(df, y="PacksPerCapita", unit="State", time="Year", treated_unit="California", treat_time=1989, method="did", vcov=None)
 >>> round(r.estimate, 1)
 -27.3
 """
@@ -45,9 +45,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from govstudy.errors import DataValidationError
+from govstudy.arguments import check_alpha, check_choice, check_count, check_seed, renamed, unique_names
+from govstudy.errors import ArgumentError, DataValidationError, SampleWarning, warn
 from govstudy.estimators.results import Report
-from govstudy.panel import Panel, _show, as_panel
+from govstudy.panel import Panel, as_panel, show_value as _show
 
 __all__ = ["synth", "SynthResult", "PoorFitWarning"]
 
@@ -296,15 +297,34 @@ class SynthResult(Report):
         return {"sc": "Synthetic control", "sdid": "Synthetic difference-in-differences",
                 "did": "Difference-in-differences"}[self.method]
 
+    @property
+    def normal_p_value(self) -> float:
+        """Two-sided p-value of the normal approximation with the placebo SE (NaN without an SE)."""
+        se = self.std_error
+        return float(2 * stats.norm.sf(abs(self.estimate / se))) if se and np.isfinite(se) and se > 0 else np.nan
+
+    @property
+    def p_value(self) -> float:
+        """The one reported p-value: the placebo rank (RMSPE ratio) when placebos were run, else the normal
+        approximation with the placebo SE; ``p_value_method`` says which."""
+        return self.rmspe_p_value if np.isfinite(self.rmspe_p_value) else self.normal_p_value
+
+    @property
+    def p_value_method(self) -> str:
+        if np.isfinite(self.rmspe_p_value):
+            return f"placebo rank of the post/pre RMSPE ratio among {len(self.placebos) + 1} units"
+        if np.isfinite(self.normal_p_value):
+            return "normal approximation with the placebo standard error"
+        return "none (no placebo fits and no standard error)"
+
     def tidy(self, alpha: float | None = None) -> pd.DataFrame:
-        """One row ``ATT``: estimate, placebo SE, normal CI and p-value (as Arkhangelsky et al.)."""
-        a = alpha or self.alpha
+        """One row ``ATT``: estimate, placebo SE, normal CI, the p-value and ``p_value_method`` naming it."""
+        a = check_alpha(alpha) if alpha is not None else self.alpha
         q = stats.norm.ppf(1 - a / 2)
         se = self.std_error
-        p = 2 * stats.norm.sf(abs(self.estimate / se)) if se and np.isfinite(se) and se > 0 else np.nan
         return pd.DataFrame({"term": ["ATT"], "estimate": [self.estimate], "std_error": [se],
                              "ci_low": [self.estimate - q * se], "ci_high": [self.estimate + q * se],
-                             "p_value": [p]})
+                             "p_value": [self.p_value], "p_value_method": [self.p_value_method]})
 
     def _header(self) -> list[str]:
         lines = [f"{self.label} ({self.method})",
@@ -389,7 +409,8 @@ def _predictor_matrix(p: Panel, predictors, periods, T0, order_units):
         if isinstance(spec, str):
             col, per = spec, pre
         else:
-            col, per = spec[0], np.atleast_1d(spec[1])
+            col = spec[0]
+            per = np.array([p.period_of(q, f'predictor {col!r} period') for q in np.atleast_1d(spec[1]).tolist()])
         if col not in p.data.columns:
             raise DataValidationError(f"predictor column {col!r} not found", column=col, rule="column-exists")
         bad = [q for q in per if q not in set(pre.tolist())]
@@ -415,27 +436,30 @@ def _predictor_matrix(p: Panel, predictors, periods, T0, order_units):
     return X / sd, names
 
 
-def synth(data: pd.DataFrame | Panel, y: str, unit: str, time: str, treated_unit, treat_time: int,
-          predictors: Sequence | None = None, method: str = "sc", vcov: str | None = "placebo",
-          n_reps: int = 200, seed: int | None = None, placebo: bool = True, donors: Sequence | None = None,
-          missing: str = "error", alpha: float = 0.05,
+@renamed({"treated": "treated_unit", "treatment_time": "treat_time", "t0": "treat_time",
+          "controls": "donors", "donor_pool": "donors"})
+def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None = None, time: str | None = None,
+          treated_unit=None, treat_time=None, predictors: Sequence | None = None, method: str = "sc",
+          vcov: str | None = "placebo", n_reps: int = 200, seed: int | None = None, placebo: bool = True,
+          donors: Sequence | None = None, missing: str = "error", freq: str | None = None, alpha: float = 0.05,
           predictor_weights: Sequence[float] | None = None) -> SynthResult:
     """Synthetic control (``"sc"``), synthetic DiD (``"sdid"``) or DiD (``"did"``) for treated unit(s).
 
     Parameters
     ----------
     data : long DataFrame (one row per unit and period) or Panel.
-    y, unit, time : outcome, unit id and (integer) period columns.
+    y, unit, time : outcome, unit id and period columns (``time`` in any form :mod:`govstudy.periods` reads).
     treated_unit : id of the treated unit, or a list of ids treated at the same time (their mean path is
-        the treated path).
-    treat_time : first treated period.
+        the treated path); repeats are removed with a warning.
+    treat_time : first treated period, written like the time column (``1989``, ``"1989"``, ``"2023-03"``).
     predictors : ADH predictors (``method="sc"`` only): column names (averaged over the pre-period) or
         ``(column, [periods])`` pairs, e.g. ``("PacksPerCapita", [1975])``.
     vcov : ``"placebo"`` (Arkhangelsky et al. Algorithm 4) or None.
-    n_reps, seed : placebo replications; when the distinct assignments number at most ``n_reps`` they
-        are enumerated (exact limit, no randomness).
+    n_reps, seed : placebo replications (>= 1; a warning below 99); when the distinct assignments number at
+        most ``n_reps`` they are enumerated (exact limit, no randomness).
     placebo : also run placebo-in-space fits (RMSPE-ratio p-value, placebo gap plot).
-    donors : restrict the donor pool (default: every other unit).
+    donors : restrict the donor pool (default: every other unit). Treated units are never donors: listed
+        ones are excluded with a warning, and repeats are removed with a warning.
     missing : ``"error"`` (default) or ``"drop"`` -- donors with a missing outcome are dropped (warning).
     predictor_weights : fixed ADH predictor weights V (needs ``predictors``): one non-negative weight per
         predictor, in the order of ``predictors``, applied to the standardised predictors (each divided by
@@ -445,52 +469,63 @@ def synth(data: pd.DataFrame | Panel, y: str, unit: str, time: str, treated_unit
 
     Returns
     -------
-    SynthResult
+    SynthResult; its one ``p_value`` is named by ``p_value_method`` (placebo rank, or normal approximation).
 
     Example
     -------
     >>> import govstudy
     >>> df = govstudy.load("california_prop99")
-    >>> r = synth(df, "PacksPerCapita", "State", "Year", "California", 1989, method="sdid", vcov=None,
-    ...           placebo=False)
+    >>> r = synth(df, y="PacksPerCapita", unit="State", time="Year", treated_unit="California",
+    ...           treat_time=1989, method="sdid", vcov=None, placebo=False)
     >>> round(r.estimate, 1), round(float(r.unit_weights["weight"].sum()), 6)
     (-15.6, 1.0)
     """
-    if method not in ("sc", "sdid", "did"):
-        raise ValueError(f"method must be 'sc', 'sdid' or 'did', got {method!r}")
+    check_choice(method, "method", ("sc", "sdid", "did"))
     if vcov not in ("placebo", None):
-        raise ValueError(f"vcov must be 'placebo' or None, got {vcov!r}")
-    if missing not in ("error", "drop"):
-        raise ValueError("missing must be 'error' or 'drop'")
+        raise ArgumentError(f"vcov must be 'placebo' or None, got {vcov!r}")
+    check_choice(missing, "missing", ("error", "drop"))
+    alpha = check_alpha(alpha)
+    n_reps = check_count(n_reps, "n_reps")
+    seed = check_seed(seed)
     if predictors is not None and method != "sc":
-        raise ValueError("predictors are used by method='sc' (ADH) only")
+        raise ArgumentError("predictors are used by method='sc' (ADH) only")
+    if treated_unit is None or treat_time is None:
+        raise ArgumentError("synth needs treated_unit= (an id or a list of ids) and treat_time= (first treated period)")
     v_fixed = None
     if predictor_weights is not None:
         if predictors is None:
-            raise ValueError("predictor_weights needs predictors")
+            raise ArgumentError("predictor_weights needs predictors")
         v_fixed = np.asarray(predictor_weights, float).ravel()
         if v_fixed.size != len(predictors):
-            raise ValueError(f"predictor_weights has {v_fixed.size} values for {len(predictors)} predictors")
+            raise ArgumentError(f"predictor_weights has {v_fixed.size} values for {len(predictors)} predictors")
         if not np.isfinite(v_fixed).all() or (v_fixed < 0).any() or v_fixed.sum() <= 0:
-            raise ValueError("predictor_weights must be finite, non-negative and not all zero")
+            raise ArgumentError("predictor_weights must be finite, non-negative and not all zero")
         v_fixed = v_fixed / v_fixed.sum()
-    pcols = [] if predictors is None else [s if isinstance(s, str) else s[0] for s in predictors]
-    p = as_panel(data, unit=unit, time=time, y=y, covariates=sorted(set(pcols) - {y}) or None, balance="keep")
+    predictors = None if predictors is None else ([predictors] if isinstance(predictors, str) else list(predictors))
+    pcols = [] if predictors is None else [s_ if isinstance(s_, str) else s_[0] for s_ in predictors]
+    p = as_panel(data, unit=unit, time=time, y=y, covariates=sorted(set(pcols) - {y}) or None, freq=freq)
+    unit, time, y = p.unit, p.time, p.y
     units = p.units
-    treated = _as_list(treated_unit)
+    treated = unique_names(treated_unit, "treated_unit")
     for t in treated:
         if t not in units:
             near = [str(u) for u in units[:8]]
+            same_text = [u for u in units if str(u) == str(t)]
+            hint = (f"; the unit ids are {type(units[0]).__name__}s: did you mean {same_text[0]!r}?" if same_text
+                    else "")
             raise DataValidationError(f"treated unit {_show(t)} not found among the {len(units)} units "
-                                      f"(e.g. {near})", column=unit, rule="treated-unit-exists")
+                                      f"(e.g. {near}){hint}", column=unit, rule="treated-unit-exists")
     periods = p.periods
-    if treat_time not in set(periods.tolist()):
-        raise DataValidationError(f"treat_time {treat_time} is not a period in the data "
-                                  f"({periods[0]}..{periods[-1]})", column=time, rule="treat-time-exists")
+    tt = p.period_of(treat_time, "treat_time")
+    if tt not in set(periods.tolist()):
+        raise DataValidationError(f"treat_time {treat_time!r} is not a period in the data "
+                                  f"({p.period_labels[0]}..{p.period_labels[-1]})", column=time,
+                                  rule="treat-time-exists")
+    treat_time = tt
     T0 = int(np.searchsorted(periods, treat_time))
     if T0 == 0:
-        raise DataValidationError(f"no pre-treatment period: treatment starts at {treat_time}, the first period "
-                                  f"in the data; synthetic control needs periods before {treat_time}",
+        raise DataValidationError(f"no pre-treatment period: treatment starts at {p.period_map.label(treat_time)}, the "
+                                  "first period in the data; synthetic control needs earlier periods",
                                   column=time, rule="has-pre-period")
     if T0 == len(periods):
         raise DataValidationError(f"no post-treatment period at or after {treat_time}", column=time,
@@ -499,13 +534,17 @@ def synth(data: pd.DataFrame | Panel, y: str, unit: str, time: str, treated_unit
     if donors is None:
         co_idx = [i for i in range(len(units)) if i not in set(tr_idx)]
     else:
+        donors = unique_names(donors, "donors")
+        listed_treated = [d for d in donors if d in treated]
+        if listed_treated:
+            warn(f"donors lists the treated unit(s) {listed_treated}: a treated unit is "
+                          "never a donor, so they are excluded from the donor pool", SampleWarning)
         co_idx = []
         for d in donors:
+            if d in treated:
+                continue
             if d not in units:
                 raise DataValidationError(f"donor {_show(d)} not found", column=unit, rule="donor-exists")
-            if d in treated:
-                raise DataValidationError(f"donor {_show(d)} is also a treated unit", column=unit,
-                                          rule="donor-not-treated")
             co_idx.append(int(units.get_loc(d)))
     W = p.wide()
     notes = []
@@ -523,7 +562,7 @@ def synth(data: pd.DataFrame | Panel, y: str, unit: str, time: str, treated_unit
                 f"{len(bad)} donor(s) have missing outcomes (unit (periods)): {desc}. Synthetic control needs "
                 "every donor observed in every period: impute them, or pass missing='drop' to drop these "
                 "donors", column=y, rule="donor-complete")
-        warnings.warn(f"dropped {len(bad)} donor(s) with missing outcomes: {desc}", UserWarning, stacklevel=2)
+        warn(f"dropped {len(bad)} donor(s) with missing outcomes: {desc}", SampleWarning)
         notes.append(f"{len(bad)} donor(s) with missing outcomes dropped")
         co_idx = [i for i in co_idx if i not in set(bad)]
     if len(co_idx) < 2:
@@ -595,7 +634,7 @@ def _check_fit(fit, Y, N0, T0, method, treated, notes):
     if msg and method == "did":  # DiD does not try to fit the path: report, do not warn
         notes.append(msg + " (DiD assumes parallel trends, which the pre-period gap calls into question)")
     elif msg:
-        warnings.warn(msg + "; the estimate is not credible.", PoorFitWarning, stacklevel=3)
+        warn(msg + "; the estimate is not credible.", PoorFitWarning)
         notes.append(msg)
 
 

@@ -9,16 +9,16 @@ there, and the exact two-factor projection is faster than iterating.
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
 
-from govstudy.errors import DataValidationError
+from govstudy.arguments import R_DID_NAMES, check_alpha, names, renamed
+from govstudy.errors import ArgumentError, DataValidationError, SampleWarning, warn
 from govstudy.estimators.demean import demean, drop_singletons
-from govstudy.estimators.results import EstimationResult
-from govstudy.estimators.vcov import nested_in, parse_vcov, vcov_matrix, warn_few_treated_clusters
-from govstudy.panel import Panel, PanelWarning, as_panel
+from govstudy.estimators.results import EstimationResult, FitDesign
+from govstudy.estimators.vcov import MIN_TREATED_CLUSTERS, nested_in, parse_vcov, vcov_matrix, warn_few_clusters
+from govstudy.panel import Panel, as_panel
 
 __all__ = ["twfe", "fe_ols", "CollinearityWarning"]
 
@@ -27,7 +27,7 @@ class CollinearityWarning(UserWarning):
     """Regressors were dropped because they are collinear (with each other or the fixed effects)."""
 
 
-def _collinear(Xd: np.ndarray, names: list[str], tol: float = 1e-9, Xraw: np.ndarray | None = None) -> list[int]:
+def collinear_columns(Xd: np.ndarray, names: list[str], tol: float = 1e-9, Xraw: np.ndarray | None = None) -> list[int]:
     """Indices of columns that are (near-)linear combinations of the others or of the fixed effects."""
     if Xd.shape[1] == 0:
         return []
@@ -47,8 +47,7 @@ def _collinear(Xd: np.ndarray, names: list[str], tol: float = 1e-9, Xraw: np.nda
 
 def fe_ols(y: np.ndarray, X: np.ndarray, names: list[str], fes: list[np.ndarray], fe_names: list[str],
            weights: np.ndarray | None = None, vcov_kind: str = "iid", cluster: np.ndarray | None = None,
-           cluster_name: str | None = None, protected: tuple[str, ...] = (), drop_singleton: bool = True,
-           stacklevel: int = 3) -> dict:
+           cluster_name: str | None = None, protected: tuple[str, ...] = (), drop_singleton: bool = True) -> dict:
     """Least squares with absorbed fixed effects.
 
     Rows with a missing value in y, X, weights or cluster are dropped (and counted); singleton
@@ -65,7 +64,9 @@ def fe_ols(y: np.ndarray, X: np.ndarray, names: list[str], fes: list[np.ndarray]
     n_missing = int(n0 - ok.sum())
     notes = []
     if n_missing:
-        notes.append(f"{n_missing} rows with missing values dropped")
+        msg = f"{n_missing} of {n0} rows with a missing or infinite value left out"
+        notes.append(msg)
+        warn(msg, SampleWarning)
     if fes and drop_singleton:
         keep = drop_singletons([f[ok] for f in fes])
         n_single = int((~keep).sum())
@@ -74,7 +75,7 @@ def fe_ols(y: np.ndarray, X: np.ndarray, names: list[str], fes: list[np.ndarray]
             ok[idx[~keep]] = False
             msg = f"{n_single} singleton observation(s) dropped (fixed-effect levels with one observation), as fixest does"
             notes.append(msg)
-            warnings.warn(msg, PanelWarning, stacklevel=stacklevel)
+            warn(msg, SampleWarning)
     if ok.sum() == 0:
         raise DataValidationError("no observations left after dropping missing values and singletons",
                                   rule="non-empty")
@@ -90,7 +91,7 @@ def fe_ols(y: np.ndarray, X: np.ndarray, names: list[str], fes: list[np.ndarray]
     Z[:, 1:] = Xk
     Z = demean(Z, fk, wk, inplace=True)
     yd, Xd = Z[:, 0], Z[:, 1:]
-    bad = _collinear(Xd if wk is None else Xd * np.sqrt(wk)[:, None], names, Xraw=Xk)
+    bad = collinear_columns(Xd if wk is None else Xd * np.sqrt(wk)[:, None], names, Xraw=Xk)
     if bad:
         badn = [names[j] for j in bad]
         hit = [b for b in badn if b in protected]
@@ -99,8 +100,8 @@ def fe_ols(y: np.ndarray, X: np.ndarray, names: list[str], fes: list[np.ndarray]
                 f"{hit} is collinear with the fixed effects ({', '.join(fe_names)}) or other regressors "
                 f"{[b for b in badn if b not in hit]}: it cannot be estimated (e.g. treatment constant within "
                 "units and periods, or every unit treated at the same time)", column=hit[0], rule="not-collinear")
-        warnings.warn(f"collinear regressor(s) dropped: {badn} (collinear with the other regressors or the "
-                      f"fixed effects {fe_names})", CollinearityWarning, stacklevel=stacklevel)
+        warn(f"collinear regressor(s) dropped: {badn} (collinear with the other regressors or the "
+                      f"fixed effects {fe_names})", CollinearityWarning)
         notes.append(f"collinear regressor(s) dropped: {badn}")
         keepc = [j for j in range(Xd.shape[1]) if j not in bad]
         Xd = Xd[:, keepc]
@@ -126,9 +127,10 @@ def fe_ols(y: np.ndarray, X: np.ndarray, names: list[str], fes: list[np.ndarray]
             "n_clusters": None if ck is None else int(pd.Series(ck).nunique())}
 
 
-def twfe(data: pd.DataFrame | Panel, y: str, treat: str, unit: str | None = None, time: str | None = None,
-         covariates: list[str] | None = None, vcov=None, weights: str | None = None,
-         alpha: float = 0.05) -> EstimationResult:
+@renamed(dict(R_DID_NAMES, vcov_type="vcov", clusters="cluster", cluster_var="cluster", fe="(unit and time)"))
+def twfe(data: pd.DataFrame | Panel, *, y: str | None = None, treat: str | None = None, unit: str | None = None,
+         time: str | None = None, covariates=None, weights: str | None = None, cluster: str | None = None,
+         vcov: str | None = None, freq: str | None = None, alpha: float = 0.05) -> EstimationResult:
     """Two-way fixed effects: ``y ~ treat + covariates | unit + time``.
 
     Unit and period fixed effects are absorbed (exact within transformation), on balanced or
@@ -136,18 +138,22 @@ def twfe(data: pd.DataFrame | Panel, y: str, treat: str, unit: str | None = None
 
     Parameters
     ----------
-    data : DataFrame or Panel -- long format, one row per unit and period.
-    y, treat, unit, time : column names; ``treat`` is 0/1 and absorbing.
-    covariates : list of column names, optional.
-    vcov : ``"iid"``, ``"hc1"`` or ``{"cluster": column}``. Default: clustered by unit (fixest's default).
-        CRV1 follows fixest's small-sample convention: ``G/(G-1) * (n-1)/(n-K)`` where K does **not**
-        count fixed effects nested in the clusters. Estimates and SEs equal pyfixest's.
-        With a single treated cluster a :class:`FewTreatedClustersWarning` is raised.
-    weights : column of analytic (WLS) weights, optional.
+    data : DataFrame or Panel -- long format, one row per unit and period (a Panel brings its columns).
+    y, unit, time : column names; ``time`` in any form :mod:`govstudy.periods` reads (``freq=`` for yyyymm).
+    treat : the regressor of interest: any numeric column -- a 0/1 treatment, one that switches on and
+        off (e.g. a grant year), or an intensity.
+    covariates : column name(s), optional.
+    weights : column of analytic (WLS) weights; rows with weight 0 are removed (with a warning).
+    cluster : column to cluster by (default: the unit).
+    vcov : ``"iid"``, ``"hc1"`` or ``"cluster"`` (default). CRV1 follows fixest's small-sample convention:
+        ``G/(G-1) * (n-1)/(n-K)`` where K does **not** count fixed effects nested in the clusters.
+        Estimates and SEs equal pyfixest's. With few (treated) clusters a :class:`FewClustersWarning` says so.
+
+    Rows with a missing outcome or covariate are left out with a :class:`SampleWarning` that counts them.
 
     Returns
     -------
-    EstimationResult with headline term ``treat``.
+    EstimationResult with headline term ``treat``; ``.fit_design`` holds the estimation sample.
 
     Example
     -------
@@ -160,42 +166,47 @@ def twfe(data: pd.DataFrame | Panel, y: str, treat: str, unit: str | None = None
     >>> round(twfe(df, y="y", treat="D", unit="id", time="t").estimate, 1)
     2.0
     """
-    covariates = list(covariates or [])
+    alpha = check_alpha(alpha)
+    unit_col = unit if unit is not None else (data.unit if isinstance(data, Panel) else None)
+    kind, ccol = parse_vcov(vcov, cluster, default_cluster=unit_col)
     p = as_panel(data, unit=unit, time=time, y=y, treat=treat, covariates=covariates, weights=weights,
-                 balance="keep")
-    kind, ccol = parse_vcov(vcov, default_cluster=p.unit)
-    names = [treat] + covariates
-    X = np.column_stack([p.treat_values] + [p.covariate_values[c] for c in covariates])
+                 cluster=ccol if ccol not in (None, unit_col) else None, freq=freq, absorbing=False)
+    if p.y is None or p.treat_col is None:
+        raise ArgumentError("twfe needs y= (the outcome) and treat= (the regressor of interest)")
+    covariates = list(p.covariates) if covariates is None else names(covariates)
+    treat = p.treat_col
+    names_ = [treat] + covariates
+    keep = p.complete_rows(estimator="twfe", covariates=covariates)
+    X = np.column_stack([p.treat_values] + [p.covariate_values[c] for c in covariates])[keep]
     cl = None
     if kind == "cluster":
-        if ccol not in p.data.columns:
-            raise DataValidationError(f"cluster column {ccol!r} not found", column=ccol, rule="column-exists")
-        cl = p.unit_codes if ccol == p.unit else p.data[ccol].to_numpy()
-    fit = fe_ols(p.y_values, X, names, [p.unit_codes, p.time_codes], [p.unit, p.time], p.weight_values,
-                 kind, cl, ccol, protected=(treat,))
+        cl = (p.unit_codes if ccol == p.unit else p.cluster_codes)[keep]
+    fit = fe_ols(p.y_values[keep], X, names_, [p.unit_codes[keep], p.time_codes[keep]], [p.unit, p.time],
+                 None if p.weight_values is None else p.weight_values[keep], kind, cl, ccol, protected=(treat,))
     info = {"Fixed effects": f"{p.unit} ({fit['fe_levels'][p.unit]}), {p.time} ({fit['fe_levels'][p.time]})",
-            "Standard errors": _vcov_label(kind, ccol, fit)}
+            "Standard errors": vcov_label(kind, ccol, fit)}
+    m = fit["mask"]
+    rows = np.flatnonzero(keep)[m]
     if kind == "cluster":
-        ntc = warn_few_treated_clusters(cl[fit["mask"]], p.treat_values[fit["mask"]], ccol)
+        _, ntc = warn_few_clusters(cl[m], p.treat_values[rows], ccol)
         info["Treated clusters"] = ntc
-        if ntc <= 1:
-            fit["notes"].append("one treated cluster: the clustered SE is unreliable; use a wild cluster "
+        if ntc < MIN_TREATED_CLUSTERS:
+            fit["notes"].append(f"{ntc} treated cluster(s): the clustered SE is unreliable; use a wild cluster "
                                 "bootstrap or randomization inference")
     res = EstimationResult(fit["coef"], fit["vcov"], fit["df"], treat, "Two-way fixed effects (OLS)",
                            fit["nobs"], info, fit["notes"], alpha)
-    # the estimation sample and design, for inference that re-estimates (wild cluster bootstrap,
-    # randomization inference in govstudy.estimators.inference)
-    m = fit["mask"]
-    res.design = {"estimator": "twfe", "y": p.y_values[m], "X": X[m], "names": names, "treat": treat,
-                  "fes": [p.unit_codes[m], p.time_codes[m]], "fe_names": [p.unit, p.time],
-                  "weights": None if p.weight_values is None else p.weight_values[m],
-                  "cluster": None if cl is None else cl[m], "cluster_name": ccol if kind == "cluster" else None,
-                  "unit": p.unit_codes[m], "time": p.time_values[m], "cohort": p.cohort_values[m],
-                  "df_k": fit["df_k"]}
+    paths = np.full((p.n_units, p.n_periods), np.nan)
+    paths[p.unit_codes[rows], p.time_codes[rows]] = p.treat_values[rows]
+    res.fit_design = FitDesign(
+        estimator="twfe", y=p.y_values[rows], X=X[m], names=tuple(names_), term=treat,
+        fes=(p.unit_codes[rows], p.time_codes[rows]), fe_names=(p.unit, p.time),
+        weights=None if p.weight_values is None else p.weight_values[rows],
+        cluster=None if cl is None else pd.factorize(cl[m])[0], cluster_name=ccol if kind == "cluster" else None,
+        df_k=fit["df_k"], unit=p.unit_codes[rows], time=p.time_codes[rows], assignment=paths)
     return res
 
 
-def _vcov_label(kind, ccol, fit):
+def vcov_label(kind, ccol, fit):
     if kind == "cluster":
         return f"CRV1 clustered by {ccol} ({fit['n_clusters']} clusters; fixest small-sample correction)"
     return {"iid": "iid", "hc1": "heteroskedasticity-robust (HC1)"}[kind]
