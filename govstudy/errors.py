@@ -77,6 +77,10 @@ class SampleWarning(PanelWarning):
     """
 
 
+class TitleRowWarning(GovstudyWarning):
+    """``read_table``: a row above the header looked like a title and was skipped (its line is named)."""
+
+
 class PeriodSpacingWarning(PanelWarning):
     """The periods are unevenly spaced; estimators that count periods count them in order."""
 

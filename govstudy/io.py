@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -32,7 +31,7 @@ import pandas as pd
 
 from govstudy.decode import decode_bytes
 from govstudy.delimited import parse_records, sniff_separator
-from govstudy.errors import DataValidationError, FileMissingError, ReadError
+from govstudy.errors import DataValidationError, FileMissingError, ReadError, TitleRowWarning, warn
 from govstudy.schema import cast_column, cell_text, check_primary_key, number_text
 from govstudy.sheets import read_sheet
 
@@ -51,10 +50,6 @@ _MAGNITUDE = {"万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "千": 1e3, "百�
 _NUMBER_TEXT = re.compile(
     r"^(?P<sign>[+-]?)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
     r"(?P<mag>百万|千万|万|萬|亿|億|千)?(?P<pct>%)?$")
-
-
-class TitleRowWarning(UserWarning):
-    """A row above the header looked like a title and was skipped (its line is named)."""
 
 
 def parse_number_text(text: str) -> float:
@@ -136,9 +131,9 @@ def _header_index(rows: list[list[object]], numbers: list[int], header_row, path
         if i:
             titles = "; ".join(f"{unit} {numbers[j]} ({next(str(v) for v in rows[j] if v not in (None, ''))!r})"
                                for j in range(i))
-            warnings.warn(f"{path}: {titles} looks like a title above the header (one filled cell over a row of "
-                          f"names); the header was read from {unit} {numbers[i]}; pass header_row=1 to read "
-                          f"{unit} 1 as the header", TitleRowWarning, stacklevel=3)
+            warn(f"{path}: {titles} looks like a title above the header (one filled cell over a row of "
+                 f"names); the header was read from {unit} {numbers[i]}; pass header_row=1 to read "
+                 f"{unit} 1 as the header", TitleRowWarning)
         return [i]
     wanted = [header_row] if isinstance(header_row, int) else list(header_row)
     if not wanted or any(not isinstance(h, int) or isinstance(h, bool) or h < 1 for h in wanted) \

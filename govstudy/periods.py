@@ -273,6 +273,8 @@ class PeriodMap:
             iv = int(v)
             if 100001 <= iv <= 999912 and 1 <= iv % 100 <= 12 and self.freq == "M":
                 v, kind = pd.Period(year=iv // 100, month=iv % 100, freq="M"), "period"
+            elif 1000 <= iv <= 9999 and self.freq == "Y":     # a year on a yearly panel
+                v, kind = pd.Period(year=iv, freq="Y"), "period"
             else:
                 raise ValueError(f"the panel's periods are {self.describe()}; a plain number is ambiguous here "
                                  "(write it as a date or period, e.g. 2023-03)")

@@ -352,15 +352,26 @@ class AggregateResult:
         xcol = {"dynamic": "event_time", "group": "cohort", "calendar": "time"}[self.kind]
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4))
-        colors = np.where(t[xcol].to_numpy() < 0, "tab:grey", "tab:blue") if self.kind == "dynamic" else "tab:blue"
-        ax.errorbar(t[xcol], t["estimate"], yerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
-                    fmt="none", capsize=3, ecolor=colors)
-        ax.scatter(t[xcol], t["estimate"], c=colors, zorder=3)
-        ax.axhline(0, color="black", lw=0.8)
+        post = t["event_time"].to_numpy() >= 0 if self.kind == "dynamic" else np.ones(len(t), bool)
+        labels = None if self.kind == "dynamic" else t["cohort_period" if self.kind == "group" else "period"]
+        _effect_points(ax, np.arange(len(t)) if labels is not None else t[xcol].to_numpy(), t, post, labels)
         ax.set_xlabel(xcol.replace("_", " "))
         ax.set_ylabel("ATT")
         ax.set_title(f"Callaway-Sant'Anna, {self.kind} aggregation")
         return ax
+
+
+def _effect_points(ax, x, t, post, labels):
+    """Estimates with confidence intervals: post-treatment in blue, pre-treatment in grey."""
+    for mask, color, name in ((~post, "tab:grey", "pre"), (post, "tab:blue", "post")):
+        if not mask.any():
+            continue
+        s = t[mask]
+        ax.errorbar(x[mask], s["estimate"], yerr=[s["estimate"] - s["ci_low"], s["ci_high"] - s["estimate"]],
+                    fmt="o", color=color, capsize=3, label=name)
+    ax.axhline(0, color="black", lw=0.8)
+    if labels is not None:
+        ax.set_xticks(x, list(labels), rotation=45 if len(x) > 12 else 0)
 
 
 class ATTgtResult:
@@ -442,26 +453,23 @@ class ATTgtResult:
         t = self.tidy().drop(columns=["term"]).to_html(index=False, float_format=lambda v: f"{v:.4f}")
         return f"<div><strong>ATT(g,t) (Callaway &amp; Sant'Anna)</strong>{head}{t}</div>"
 
-    def plot(self, ax=None):
-        """ATT(g,t) by period, one panel per cohort."""
+    def plot(self):
+        """ATT(g,t) by period, one panel per cohort (periods labelled as the data wrote them); returns the Figure."""
         import matplotlib.pyplot as plt
 
         t = self.tidy()
         gs = list(dict.fromkeys(t["cohort"]))
-        if ax is None:
-            fig, axes = plt.subplots(len(gs), 1, figsize=(7, 2.2 * len(gs)), sharex=True, squeeze=False)
-            axes = axes[:, 0]
-        else:
-            axes = [ax] * len(gs)
-        for a, g in zip(axes, gs):
+        fig, axes = plt.subplots(len(gs), 1, figsize=(7, 2.2 * len(gs)), sharex=True, squeeze=False)
+        pos = {v: i for i, v in enumerate(sorted(set(t["time"])))}
+        names = dict(zip(t["time"], t["period"]))
+        for a, g in zip(axes[:, 0], gs):
             s = t[t["cohort"] == g]
-            col = np.where(s["post"], "tab:blue", "tab:grey")
-            a.errorbar(s["time"], s["estimate"], yerr=[s["estimate"] - s["ci_low"], s["ci_high"] - s["estimate"]],
-                       fmt="none", ecolor=col, capsize=3)
-            a.scatter(s["time"], s["estimate"], c=col, zorder=3)
-            a.axhline(0, color="black", lw=0.8)
-            a.set_title(f"cohort {g}", fontsize=10)
-        return axes
+            _effect_points(a, s["time"].map(pos).to_numpy(), s, s["post"].to_numpy(), None)
+            a.set_title(f"cohort {s['cohort_period'].iloc[0]}", fontsize=10)
+        last = axes[-1, 0]
+        last.set_xticks(list(pos.values()), [names[v] for v in pos], rotation=45 if len(pos) > 12 else 0)
+        last.set_xlabel("period")
+        return fig
 
     # ---- aggregation
     def aggregate(self, kind: str = "simple", min_e: float = -np.inf, max_e: float = np.inf) -> AggregateResult:
@@ -479,11 +487,9 @@ class ATTgtResult:
         ww = self._w
         pg_g = np.array([np.mean(ww * (self._G == gg)) for gg in glist])
         pg = pg_g[np.searchsorted(glist, g)]
-        Gmat = None
 
         def wif(keep):
             # estimation error of the weights pg[keep] / sum(pg[keep])
-            nonlocal Gmat
             ind = np.column_stack([ww * (self._G == gg) for gg in g[keep]])  # n x k
             s = pg[keep].sum()
             if1 = (ind - pg[keep]) / s
@@ -748,8 +754,11 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
         glist = glist[glist < G.max()]
     glist = glist[glist > tlist[0] + anticipation]
     if len(glist) == 0:
-        raise DataValidationError("no treated cohort with a pre-treatment period", column=cohort_col,
-                                  rule="treated-cohorts")
+        why = ("no unit is treated within the panel's periods (every cohort is never treated, or adopts after the "
+               "last period)" if not (G > 0).any() else
+               f"no treated cohort has a period before its treatment{f' and anticipation {anticipation}' if anticipation else ''} "
+               f"(units treated from the first period {lab(tlist[0])} on have no pre-treatment period)")
+        raise DataValidationError(why, column=cohort_col, rule="treated-cohorts")
     sizes = {lab(g): int((G == g).sum()) for g in glist}
     single = [g for g, s in sizes.items() if s == 1]
     if single:

@@ -259,7 +259,7 @@ class SynthResult(Report):
     """
 
     def __init__(self, fit, *, method, y, unit, time, treated_units, donors, periods, T0, alpha, placebos,
-                 se, se_info, notes, predictors):
+                 se, se_info, notes, predictors, period_labels=None):
         self._fit = fit
         self.method = method
         self.y, self.unit, self.time = y, unit, time
@@ -282,7 +282,9 @@ class SynthResult(Report):
         self.post_rmspe = float(np.sqrt(np.mean(gap[T0:] ** 2)))
         self.trajectory = pd.DataFrame({time: np.asarray(periods), "treated": fit["treated"],
                                         "synthetic": fit["synthetic"], "gap": gap,
-                                        "post": np.arange(len(periods)) >= T0})
+                                        "post": np.arange(len(periods)) >= T0,
+                                        "period": list(period_labels) if period_labels is not None
+                                        else [str(v) for v in periods]})
         self.placebos = placebos
         self.rmspe_p_value = np.nan
         if placebos is not None and len(placebos):
@@ -385,7 +387,11 @@ class SynthResult(Report):
             ax.set_ylabel(bilingual("差值", f"gap in {self.y}"))
         else:
             raise ValueError("kind must be 'trajectory', 'gap', 'placebo' or 'weights'")
-        ax.axvline(self.treat_time - 0.5, color="grey", ls=":", lw=1)
+        first_post = int(np.argmax(tr["post"].to_numpy()))
+        ax.axvline((x.iloc[first_post - 1] + x.iloc[first_post]) / 2, color="grey", ls=":", lw=1)
+        if list(tr["period"]) != [str(v) for v in x]:          # calendar periods: label ticks as written
+            step = max(1, len(x) // 8)
+            ax.set_xticks(x.iloc[::step], tr["period"].iloc[::step], rotation=30)
         ax.set_xlabel(bilingual("时间", str(self.time)))
         ax.set_title(bilingual("处理单位与合成对照", f"{self.label}: ATT = {self.estimate:.2f}"))
         ax.legend(frameon=False, fontsize=8)
@@ -395,12 +401,6 @@ class SynthResult(Report):
 
 
 # --------------------------------------------------------------------------- main
-def _as_list(x):
-    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
-        return [x]
-    return list(x)
-
-
 def _predictor_matrix(p: Panel, predictors, periods, T0, order_units):
     """k x N matrix of predictors (unit order ``order_units``), each averaged over its periods."""
     rows, names = [], []
@@ -606,7 +606,7 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
         se, se_info = _placebo_se(Y, N0, N1, T0, method, opts, X, n_reps, seed, placebos)
     res = SynthResult(fit, method=method, y=y, unit=unit, time=time, treated_units=treated,
                       donors=units[co_idx], periods=periods, T0=T0, alpha=alpha, placebos=placebos, se=se,
-                      se_info=se_info, notes=notes, predictors=pnames)
+                      se_info=se_info, notes=notes, predictors=pnames, period_labels=p.period_labels)
     res._placebo_gaps = gaps
     return res
 

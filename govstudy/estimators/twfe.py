@@ -195,14 +195,17 @@ def twfe(data: pd.DataFrame | Panel, *, y: str | None = None, treat: str | None 
                                 "bootstrap or randomization inference")
     res = EstimationResult(fit["coef"], fit["vcov"], fit["df"], treat, "Two-way fixed effects (OLS)",
                            fit["nobs"], info, fit["notes"], alpha)
-    paths = np.full((p.n_units, p.n_periods), np.nan)
-    paths[p.unit_codes[rows], p.time_codes[rows]] = p.treat_values[rows]
+    # units and periods of the estimation sample only (a unit with no row left is not re-assigned a path)
+    fu, units_fit = pd.factorize(p.unit_codes[rows], sort=True)
+    ft, periods_fit = pd.factorize(p.time_codes[rows], sort=True)
+    paths = np.full((len(units_fit), len(periods_fit)), np.nan)
+    paths[fu, ft] = p.treat_values[rows]
     res.fit_design = FitDesign(
         estimator="twfe", y=p.y_values[rows], X=X[m], names=tuple(names_), term=treat,
         fes=(p.unit_codes[rows], p.time_codes[rows]), fe_names=(p.unit, p.time),
         weights=None if p.weight_values is None else p.weight_values[rows],
         cluster=None if cl is None else pd.factorize(cl[m])[0], cluster_name=ccol if kind == "cluster" else None,
-        df_k=fit["df_k"], unit=p.unit_codes[rows], time=p.time_codes[rows], assignment=paths)
+        df_k=fit["df_k"], unit=fu.astype(np.int64), time=ft.astype(np.int64), assignment=paths)
     return res
 
 
