@@ -258,25 +258,28 @@ class Panel:
             self.cluster_codes, self.cluster_labels = codes.astype(np.int64), pd.Index(labels)
         treat = self._treatment(data, rows, order, same_unit, tint) if self.treat_col else None
         cohort = self._cohort(data, rows, order, same_unit) if self.cohort_col else None
-        if treat is not None and cohort is None and self.absorbing:
-            first = np.full(nu, np.iinfo(np.int64).max)
-            np.minimum.at(first, self.unit_codes[treat == 1], tint[treat == 1])
-            first = np.where(first == np.iinfo(np.int64).max, 0, first)
-            cohort = first[self.unit_codes]
-        elif cohort is not None and treat is None:
-            treat = ((cohort > 0) & (tint >= cohort)).astype(float)
-        elif cohort is not None and treat is not None:
-            implied = ((cohort > 0) & (tint >= cohort)).astype(float)
-            bad = np.flatnonzero(implied != treat)
-            if bad.size:
-                r = int(bad[0])
-                raise self._err(f"treatment ({treat[r]:g}) disagrees with cohort ({pm.label(cohort[r])}) at period "
-                                f"{pm.label(tint[r])}", self.treat_col, int(rows[r]) + 1, "treat-matches-cohort")
-        self.treat_values = treat
-        self.cohort_values = cohort
-        self.cohort_codes = None
+        # first treated period as a position (-1 = never): the truth every estimator reads; a cohort *value* of 0
+        # means never treated, so a unit treated from a period numbered 0 is only representable as a position
+        codes = None
         if cohort is not None:
-            self.cohort_codes = np.where(cohort > 0, np.searchsorted(self.periods, cohort), -1).astype(np.int64)
+            codes = np.where(cohort != 0, np.searchsorted(self.periods, cohort), -1).astype(np.int64)
+        elif treat is not None and self.absorbing:
+            first = np.full(nu, nt, np.int64)
+            np.minimum.at(first, self.unit_codes[treat == 1], self.time_codes[treat == 1])
+            codes = np.where(first == nt, -1, first)[self.unit_codes]
+        if codes is not None:
+            implied = ((codes >= 0) & (self.time_codes >= codes)).astype(float)
+            if treat is None:
+                treat = implied
+            elif cohort is not None:
+                bad = np.flatnonzero(implied != treat)
+                if bad.size:
+                    r = int(bad[0])
+                    raise self._err(f"treatment ({treat[r]:g}) disagrees with cohort ({pm.label(cohort[r])}) at period "
+                                    f"{pm.label(tint[r])}", self.treat_col, int(rows[r]) + 1, "treat-matches-cohort")
+        self.treat_values = treat
+        self.cohort_codes = codes
+        self.cohort_values = None if codes is None else np.where(codes >= 0, self.periods[np.maximum(codes, 0)], 0)
         obs = np.ones(n, bool) if self.y_values is None else ~np.isnan(self.y_values)
         self._observed = obs
         cnt = np.bincount(self.unit_codes[obs], minlength=nu)
@@ -354,6 +357,10 @@ class Panel:
                            f"next period is their first treated one ({', '.join(f'{pm.label(a)} -> {pm.label(b)}' for a, b in ex)})")
         if changes:
             warn("cohorts off the panel's periods: " + "; ".join(changes), SampleWarning)
+        if pm.kind == "integer" and 0 in set(self.periods.tolist()) and (unit_c == 0).any():
+            warn(f"cohort 0 means never treated, but 0 is also a period of this panel: {int((unit_c == 0).sum())} "
+                 "unit(s) with cohort 0 are taken as never treated; write never treated as NaN, blank or inf if a "
+                 "unit adopts at period 0", PanelWarning)
         unit_c = np.where(late, 0, np.where(early, first, np.where(inside, nxt, unit_c)))
         return unit_c[self.unit_codes]
 
@@ -482,15 +489,24 @@ class Panel:
         return out
 
     @property
+    def unit_cohort_codes(self) -> np.ndarray:
+        """Position of each unit's first treated period (order of ``units``); -1 = never treated."""
+        if self.cohort_codes is None:
+            raise self._err("the panel has no treatment or cohort column", rule="has-cohort")
+        out = np.full(self.n_units, -1, np.int64)
+        out[self.unit_codes] = self.cohort_codes
+        return out
+
+    @property
     def cohorts(self) -> np.ndarray:
         """Sorted treated cohorts (first treated periods), excluding never treated."""
-        c = np.unique(self.unit_cohort)
-        return c[c > 0]
+        c = np.unique(self.unit_cohort_codes)
+        return self.periods[c[c >= 0]]
 
     @property
     def never_treated(self) -> pd.Index:
         """Ids of the never-treated units."""
-        return self.units[self.unit_cohort == 0]
+        return self.units[self.unit_cohort_codes < 0]
 
     def wide(self, values: str | np.ndarray | None = None) -> np.ndarray:
         """An ``n_units x n_periods`` array of the outcome, a covariate or an aligned array; NaN where unobserved."""

@@ -459,3 +459,23 @@ def test_att_gt_on_months_matches_csdid_on_integers():
                                                                                               bstrap=False)
     np.testing.assert_allclose(ours.att, cs.results["att"], rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(ours.se, cs.results["se"], rtol=1e-6)
+
+
+def test_periods_numbered_from_zero_or_negative_keep_treated_units_treated():
+    """A unit treated from period 0 (derived from treat=) is treated, not 'cohort 0 = never'; event-time panels
+    with negative periods keep their negative cohorts. Results equal the same panel numbered 1..T."""
+    df = staggered()
+    df.loc[df["unit"] <= 3, "D"] = 1                      # three units treated from the first period on
+    shifted = df.assign(t=df["t"] - 1)                     # periods 0..9
+    p = Panel(shifted, unit="unit", time="t", y="y", treat="D")
+    assert set(p.unit_cohort_codes[:3]) == {0} and 0 in p.cohorts
+    b1 = bacon_decomposition(df, y="y", treat="D", unit="unit", time="t")
+    b0 = bacon_decomposition(shifted, y="y", treat="D", unit="unit", time="t")
+    assert b0.estimate == pytest.approx(b1.estimate, abs=TOL) and "always" in set(b0.table["control"])
+    neg = df.assign(t=df["t"] - 6, g=np.where(df["g"] > 0, df["g"] - 6, np.nan))   # periods -5..4, cohorts -2, 1
+    base = df.assign(g=df["g"].where(df["g"] > 0, 0))
+    e0 = event_study(base, y="y", unit="unit", time="t", cohort="g")
+    e1 = event_study(neg, y="y", unit="unit", time="t", cohort="g")
+    np.testing.assert_allclose(e1.coef.to_numpy(), e0.coef.to_numpy(), atol=TOL)
+    with pytest.warns(govstudy.PanelWarning, match="0 is also a period of this panel"):
+        Panel(shifted.assign(g=df["g"]), unit="unit", time="t", y="y", cohort="g")

@@ -124,15 +124,14 @@ def bacon_decomposition(data: pd.DataFrame | Panel, *, y: str | None = None, tre
     Y = p.wide()
     T = p.n_periods
     per = p.periods
-    coh = p.unit_cohort
-    always = (coh > 0) & (coh <= per[0])
-    # timing index: 0 = always treated, T = never treated, else index of first treated period
-    tidx = np.where(coh == 0, T, np.searchsorted(per, np.where(coh == 0, per[0], coh)))
-    tidx = np.where(always, 0, tidx)
+    # timing index: 0 = always treated (first treated at the first period), T = never treated, else the position
+    # of the first treated period
+    codes = p.unit_cohort_codes
+    tidx = np.where(codes < 0, T, codes)
     groups = np.unique(tidx)
     if len(groups) < 2:
         raise DataValidationError("need at least two timing groups (e.g. treated and never treated)",
-                                  column=treat, rule="timing-groups")
+                                  column=p.cohort_col or p.treat_col, rule="timing-groups")
     share = {g: np.mean(tidx == g) for g in groups}
     Dbar = {g: (T - g) / T for g in groups}
     means = {g: Y[tidx == g].mean(0) for g in groups}

@@ -697,9 +697,7 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
             notes.append(f"unbalanced panel: {how}")
     # periods are counted in order: positions 1..T (cohort 0 = never treated); reported back as period values
     period_values, period_map = p.periods.copy(), p.period_map
-    uc = np.full(p.n_units, -1, np.int64)
-    uc[p.unit_codes] = p.cohort_codes
-    G = uc + 1
+    G = p.unit_cohort_codes + 1
     tlist = np.arange(1, p.n_periods + 1, dtype=np.int64)
 
     def lab(pos):   # a position 1..T as the user reads it: the period value (integers) or its label
