@@ -179,9 +179,8 @@ class Comparison:
         import matplotlib.pyplot as plt
         import seaborn as sns
 
-        from govstudy.plots import bilingual, use_cjk_font
+        from govstudy.plots import bilingual, cjk_figure
 
-        use_cjk_font()
         mat = self.matrix()
         names = self.cases.set_index("case_id")
         data = mat.astype(int)
@@ -205,6 +204,7 @@ class Comparison:
         ax.set_ylabel("")
         ax.set_title(bilingual("案例措施对照", "Measures by case (red = implemented)"), pad=40)
         ax.tick_params(axis="x", labelrotation=0, length=0)
+        cjk_figure(ax.figure)
         return ax
 
 

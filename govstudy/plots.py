@@ -1,5 +1,13 @@
 """Figures that render Chinese: a CJK font for matplotlib/seaborn and bilingual labels.
 
+Two ways, for two owners:
+
+* a researcher's notebook may call :func:`set_theme` (seaborn's theme plus the CJK font), which sets global
+  matplotlib settings, as ``seaborn.set_theme`` does -- the notebook's choice;
+* govstudy's own ``plot()`` methods never touch global settings: :func:`cjk_figure` names the CJK font on every
+  text artist of the figure they drew (and on the tick labels matplotlib makes later), so Chinese still renders
+  when the figure is drawn later -- inline in Jupyter, or by ``savefig`` after ``plot()`` returned.
+
 >>> from govstudy.plots import set_theme, bilingual
 >>> font = set_theme()          # seaborn theme + a CJK font found through fontconfig/matplotlib
 >>> bilingual("社区", "community")
@@ -43,6 +51,25 @@ def use_cjk_font() -> str | None:
     matplotlib.rcParams["pdf.fonttype"] = 42  # embed fonts in PDF exhibits (TrueType/CID), not Type 3
     matplotlib.rcParams["svg.fonttype"] = "none"
     return family
+
+
+def cjk_figure(fig):
+    """Name the CJK font (with DejaVu Sans as fallback for symbols) on every text of ``fig``; return ``fig``.
+
+    Titles, labels, legends and annotations get the font now; tick labels, which matplotlib re-creates at
+    draw time, get it through ``tick_params(labelfontfamily=...)``. No global setting changes.
+    """
+    from matplotlib.text import Text
+
+    family = cjk_font()
+    if family is None:
+        return fig
+    families = [family, "DejaVu Sans"]
+    for text in fig.findobj(Text):
+        text.set_fontfamily(families)
+    for ax in fig.axes:
+        ax.tick_params(labelfontfamily=families)
+    return fig
 
 
 def set_theme(style: str = "whitegrid", context: str = "notebook", **kwargs) -> str | None:

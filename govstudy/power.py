@@ -48,6 +48,7 @@ from scipy import stats
 
 from govstudy.arguments import check_alpha, check_choice, check_int, check_probability
 from govstudy.errors import ArgumentError
+from govstudy.estimators.results import Summary, _table_text, tidy_frame
 from govstudy.simulate import _FAMILY_OF, OUTCOMES, Design, DesignError, _simulate_arrays
 
 __all__ = ["power", "PowerResult"]
@@ -144,6 +145,10 @@ def _chunk(args):
 
 
 # ---------------------------------------------------------------------------------------- results
+_TABLE_STATS = ("n_sims", "power", "power_mcse", "mean_estimate", "mean_truth", "bias", "bias_mcse", "sd_estimate",
+                "mean_se", "coverage", "mde", "mde_mcse", "mde_rel", "mde_rel_mcse", "y0_mean")
+
+
 class PowerResult:
     """Power and MDE per design (and effect): ``.table`` (also ``.tidy()``) and ``.plot()``.
 
@@ -159,8 +164,25 @@ class PowerResult:
         self.alpha, self.target_power = alpha, target_power
         self.draws = draws
 
+    @property
+    def estimate(self) -> float:
+        """NaN: a power analysis has no single estimate (see ``.table``)."""
+        return np.nan
+
+    std_error = estimate
+
     def tidy(self) -> pd.DataFrame:
-        return self.table.copy()
+        """One row per design cell: ``term`` names it, ``estimate`` / ``std_error`` are the mean and standard
+        deviation of the simulated estimates (statistic, p-value and interval NaN), then every column of ``.table``."""
+        t = self.table
+        varied = [c for c in t.columns if c not in _TABLE_STATS]
+        term = [", ".join(f"{c}={row[c]:g}" if isinstance(row[c], (int, float, np.number)) else f"{c}={row[c]}"
+                          for c in varied) for _, row in t.iterrows()]
+        return tidy_frame(t.assign(term=term, estimate=t["mean_estimate"], std_error=t["sd_estimate"]))
+
+    def summary(self) -> Summary:
+        return Summary(f"Power analysis (SIMULATED DATA): {self.outcome}, {self.estimator}, alpha = {self.alpha}, "
+                       f"MDE at power {self.target_power}\n\n" + _table_text(self.table, 3))
 
     def __repr__(self):
         return (f"<PowerResult (SIMULATED): {self.outcome}, {self.estimator}, {len(self.table)} design(s), "
@@ -173,7 +195,7 @@ class PowerResult:
         """Power (with 95% Monte-Carlo intervals) against ``x``, one line per ``hue``; titled as simulated."""
         import matplotlib.pyplot as plt
 
-        from govstudy.plots import simulated_title
+        from govstudy.plots import cjk_figure, simulated_title
 
         t = self.table
         if ax is None:
@@ -191,6 +213,7 @@ class PowerResult:
         ax.set_title(simulated_title(f"Power: {self.outcome}, {self.estimator}"), fontsize=10)
         if hue is not None:
             ax.legend(frameon=False, fontsize=8)
+        cjk_figure(ax.figure)
         return ax
 
 

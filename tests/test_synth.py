@@ -73,7 +73,7 @@ def test_prop99_fit_placebos_and_output(fits):
     # California's post/pre RMSPE ratio is the largest of the 39 states under SDID
     assert len(r.placebos) == 38 and r.rmspe_p_value == pytest.approx(1 / 39)
     t = r.tidy()
-    assert list(t.columns) == ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "p_value_method"]
+    assert list(t.columns) == ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high", "p_value_method"]
     assert t["ci_low"].iloc[0] < r.estimate < t["ci_high"].iloc[0]
     s = str(r.summary())
     assert "Nevada" in s and "RMSPE" in s

@@ -22,7 +22,7 @@ import pandas as pd
 
 from govstudy.arguments import R_DID_NAMES, renamed
 from govstudy.errors import ArgumentError, DataValidationError
-from govstudy.estimators.results import Summary, _table_text
+from govstudy.estimators.results import Summary, _table_text, tidy_frame
 from govstudy.estimators.twfe import fe_ols
 from govstudy.panel import Panel, as_panel
 
@@ -45,12 +45,11 @@ class BaconResult:
         return out.reset_index()
 
     def tidy(self) -> pd.DataFrame:
-        """One row per 2x2 comparison: term, type, treated, control, weight, estimate (SEs are NaN)."""
+        """One row per 2x2 comparison: the protocol's core (SEs, tests and intervals NaN: a decomposition, not an
+        estimator), then ``type, treated, control, weight``."""
         t = self.table.copy()
         t.insert(0, "term", [f"{a} vs {b}" for a, b in zip(t["treated"], t["control"])])
-        for c in ("std_error", "ci_low", "ci_high", "p_value"):
-            t[c] = np.nan
-        return t
+        return tidy_frame(t)
 
     def summary(self) -> Summary:
         return Summary("\n".join([
@@ -71,6 +70,8 @@ class BaconResult:
         """Scatter of 2x2 estimates against their weights, by comparison type."""
         import matplotlib.pyplot as plt
 
+        from govstudy.plots import cjk_figure
+
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
         for typ, s in self.table.groupby("type", sort=False):
@@ -79,6 +80,7 @@ class BaconResult:
         ax.set_xlabel("weight")
         ax.set_ylabel("2x2 DiD estimate")
         ax.legend(frameon=False, fontsize=8)
+        cjk_figure(ax.figure)
         return ax
 
 

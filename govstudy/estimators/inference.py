@@ -67,7 +67,8 @@ __all__ = ["wild_cluster_bootstrap", "randomization_inference", "InferenceResult
 class InferenceResult(Report):
     """A resampling test of one coefficient: p-value, interval, and the resampled statistics.
 
-    ``tidy()`` gives one row ``term, estimate, std_error, ci_low, ci_high, p_value``; ``std_error`` is
+    ``tidy()`` gives one row ``term, estimate, std_error, statistic, p_value, ci_low, ci_high`` (then ``method``,
+    ``n_draws``); ``std_error`` is
     the model's CRV1 SE (the bootstrap does not produce an SE); ``ci_*`` are NaN for
     randomization inference. ``.draws`` holds the bootstrap / permutation statistics.
     """
@@ -86,8 +87,10 @@ class InferenceResult(Report):
         self.n_clusters = info.get("Clusters")
 
     def tidy(self) -> pd.DataFrame:
+        """One row: the coefficient, the model's SE, the observed statistic, the resampling p-value and interval."""
         return pd.DataFrame({"term": [self.term], "estimate": [self.estimate], "std_error": [self.std_error],
-                             "ci_low": [self.ci_low], "ci_high": [self.ci_high], "p_value": [self.p_value]})
+                             "statistic": [self.statistic], "p_value": [self.p_value], "ci_low": [self.ci_low],
+                             "ci_high": [self.ci_high], "method": [self.kind], "n_draws": [self.n_draws]})
 
     def _header(self):
         return [self.kind] + [f"{k}: {v}" for k, v in self.info.items()]
@@ -99,9 +102,8 @@ class InferenceResult(Report):
         """Histogram of the resampled statistics with the observed one marked."""
         import matplotlib.pyplot as plt
 
-        from govstudy.plots import bilingual, use_cjk_font
+        from govstudy.plots import bilingual, cjk_figure
 
-        use_cjk_font()
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))
         d = self.draws[np.isfinite(self.draws)]
@@ -111,6 +113,7 @@ class InferenceResult(Report):
         ax.set_xlabel(bilingual("重抽样统计量", "resampled statistic"))
         ax.set_title(f"{self.kind}: p = {self.p_value:.3f}")
         ax.legend(frameon=False)
+        cjk_figure(ax.figure)
         return ax
 
 

@@ -21,7 +21,24 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["EstimationResult", "EventStudyResult", "FitDesign", "Summary", "ci_table"]
+
+__all__ = ["EstimationResult", "EventStudyResult", "FitDesign", "Summary", "ci_table", "TIDY_CORE", "tidy_frame"]
+
+#: The fixed first columns of every result's ``tidy()``, in this order; documented extras follow.
+TIDY_CORE = ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"]
+
+
+def tidy_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the :data:`TIDY_CORE` columns first (NaN where a result has none), then its other columns.
+
+    >>> tidy_frame(pd.DataFrame({"weight": [0.5], "term": ["a"], "estimate": [1.0]})).columns.tolist()
+    ['term', 'estimate', 'std_error', 'statistic', 'p_value', 'ci_low', 'ci_high', 'weight']
+    """
+    out = df.copy()
+    for c in TIDY_CORE:
+        if c not in out.columns:
+            out[c] = np.nan
+    return out[TIDY_CORE + [c for c in out.columns if c not in TIDY_CORE]].reset_index(drop=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,10 +72,17 @@ class FitDesign:
 
 
 class Summary(str):
-    """A printable summary: shows as plain text in a notebook and in the console."""
+    """A printable summary: shows as plain text in a notebook and in the console.
+
+    >>> s = Summary("ATT = 1.0"); s, s._repr_html_()
+    (ATT = 1.0, '<pre>ATT = 1.0</pre>')
+    """
 
     def __repr__(self) -> str:
         return str(self)
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(str(self))}</pre>"
 
 
 def ci_table(est, se, df=None, alpha=0.05, crit=None) -> pd.DataFrame:
@@ -73,8 +97,8 @@ def ci_table(est, se, df=None, alpha=0.05, crit=None) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = est / se
     p = 2 * dist.sf(np.abs(z))
-    return pd.DataFrame({"estimate": est, "std_error": se, "ci_low": est - q * se,
-                         "ci_high": est + q * se, "p_value": p})
+    return pd.DataFrame({"estimate": est, "std_error": se, "statistic": z, "p_value": p, "ci_low": est - q * se,
+                         "ci_high": est + q * se})
 
 
 def _fmt(x, d=4):
@@ -160,6 +184,7 @@ class EstimationResult(Report):
     def plot(self, ax=None, terms: list[str] | None = None):
         """Coefficient plot with confidence intervals; returns the matplotlib Axes."""
         import matplotlib.pyplot as plt
+        from govstudy.plots import cjk_figure
 
         t = self.tidy()
         if terms is not None:
@@ -172,6 +197,7 @@ class EstimationResult(Report):
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_yticks(yy, t["term"])
         ax.set_xlabel(f"estimate ({int(100 * (1 - self.alpha))}% CI)")
+        cjk_figure(ax.figure)
         return ax
 
 
@@ -191,15 +217,16 @@ class EventStudyResult(EstimationResult):
 
     def tidy(self, alpha: float | None = None) -> pd.DataFrame:
         t = super().tidy(alpha)
-        t.insert(1, "event_time", [self.event_time.get(term, np.nan) for term in t["term"]])
+        t["event_time"] = [self.event_time.get(term, np.nan) for term in t["term"]]
         return t
 
     def event_times(self, alpha: float | None = None) -> pd.DataFrame:
         """Per event time rows (including the reference period at 0), sorted by event time."""
         t = self.tidy(alpha)
         t = t[t["event_time"].notna()].copy()
-        ref = pd.DataFrame({"term": [f"ref e={self.ref}"], "event_time": [self.ref], "estimate": [0.0],
-                            "std_error": [0.0], "ci_low": [0.0], "ci_high": [0.0], "p_value": [np.nan]})
+        ref = pd.DataFrame({"term": [f"ref e={self.ref}"], "estimate": [0.0], "std_error": [0.0],
+                            "statistic": [np.nan], "p_value": [np.nan], "ci_low": [0.0], "ci_high": [0.0],
+                            "event_time": [self.ref]})
         t = pd.concat([t, ref], ignore_index=True)
         t["event_time"] = t["event_time"].astype(int)
         return t.sort_values("event_time", ignore_index=True)
@@ -219,6 +246,7 @@ class EventStudyResult(EstimationResult):
     def plot(self, ax=None, alpha: float | None = None):
         """Event-study plot: estimates and confidence intervals by event time."""
         import matplotlib.pyplot as plt
+        from govstudy.plots import cjk_figure
 
         t = self.event_times(alpha)
         if ax is None:
@@ -234,4 +262,5 @@ class EventStudyResult(EstimationResult):
         ax.set_ylabel(f"effect ({int(100 * (1 - (alpha or self.alpha)))}% CI)")
         ax.set_title(self.method)
         ax.legend(frameon=False)
+        cjk_figure(ax.figure)
         return ax

@@ -345,6 +345,7 @@ class AggregateResult:
 
     def plot(self, ax=None):
         import matplotlib.pyplot as plt
+        from govstudy.plots import cjk_figure
 
         t = self._table
         if not len(t):
@@ -358,6 +359,7 @@ class AggregateResult:
         ax.set_xlabel(xcol.replace("_", " "))
         ax.set_ylabel("ATT")
         ax.set_title(f"Callaway-Sant'Anna, {self.kind} aggregation")
+        cjk_figure(ax.figure)
         return ax
 
 
@@ -427,9 +429,7 @@ class ATTgtResult:
         t = ci_table(self.att, self.se, None, self.alpha, q)
         glab, tlab = self.period_map.labels(self.groups), self.period_map.labels(self.times)
         t.insert(0, "term", [f"ATT({g},{tt})" for g, tt in zip(glab, tlab)])
-        t.insert(1, "cohort", self.groups)
-        t.insert(2, "time", self.times)
-        t.insert(3, "event_time", self.event_times)
+        t["cohort"], t["time"], t["event_time"] = self.groups, self.times, self.event_times
         t["post"] = self.times >= self.groups
         t["cohort_period"], t["period"] = glab, tlab
         return t
@@ -456,6 +456,7 @@ class ATTgtResult:
     def plot(self):
         """ATT(g,t) by period, one panel per cohort (periods labelled as the data wrote them); returns the Figure."""
         import matplotlib.pyplot as plt
+        from govstudy.plots import cjk_figure
 
         t = self.tidy()
         gs = list(dict.fromkeys(t["cohort"]))
@@ -469,7 +470,7 @@ class ATTgtResult:
         last = axes[-1, 0]
         last.set_xticks(list(pos.values()), [names[v] for v in pos], rotation=45 if len(pos) > 12 else 0)
         last.set_xlabel("period")
-        return fig
+        return cjk_figure(fig)
 
     # ---- aggregation
     def aggregate(self, kind: str = "simple", min_e: float = -np.inf, max_e: float = np.inf) -> AggregateResult:
@@ -579,14 +580,14 @@ class ATTgtResult:
         q = crit if crit is not None else stats.norm.ppf(1 - self.alpha / 2)
         tab = ci_table(vals, se_el, None, self.alpha, q)
         if key == "event_time":
-            tab.insert(0, key, labels)
             tab.insert(0, "term", [f"{key}={v}" for v in labels])
+            tab[key] = labels
             tab["post"] = labels >= 0
         else:
             values = self._period_values[np.asarray(labels, np.int64) - 1]
             written = self.period_map.labels(values)
-            tab.insert(0, key, values)
             tab.insert(0, "term", [f"{key}={v}" for v in written])
+            tab[key] = values
             tab["cohort_period" if key == "cohort" else "period"] = written
         return AggregateResult(kind, overall, se_all[0], tab, crit, self.alpha, self.n, f_all, F, self._boot)
 

@@ -324,9 +324,10 @@ class SynthResult(Report):
         a = check_alpha(alpha) if alpha is not None else self.alpha
         q = stats.norm.ppf(1 - a / 2)
         se = self.std_error
-        return pd.DataFrame({"term": ["ATT"], "estimate": [self.estimate], "std_error": [se],
-                             "ci_low": [self.estimate - q * se], "ci_high": [self.estimate + q * se],
-                             "p_value": [self.p_value], "p_value_method": [self.p_value_method]})
+        stat = self.estimate / se if se and np.isfinite(se) and se > 0 else np.nan
+        return pd.DataFrame({"term": ["ATT"], "estimate": [self.estimate], "std_error": [se], "statistic": [stat],
+                             "p_value": [self.p_value], "ci_low": [self.estimate - q * se],
+                             "ci_high": [self.estimate + q * se], "p_value_method": [self.p_value_method]})
 
     def _header(self) -> list[str]:
         lines = [f"{self.label} ({self.method})",
@@ -352,9 +353,8 @@ class SynthResult(Report):
         placebo in grey) or ``"weights"`` (donor weights). Labels are Chinese + English."""
         import matplotlib.pyplot as plt
 
-        from govstudy.plots import bilingual, use_cjk_font
+        from govstudy.plots import bilingual, cjk_figure
 
-        use_cjk_font()
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4.2))
         tr = self.trajectory
@@ -365,6 +365,7 @@ class SynthResult(Report):
             ax.barh(w[self.unit].astype(str), w["weight"], color="tab:blue")
             ax.set_xlabel(bilingual("权重", "weight"))
             ax.set_title(bilingual("对照单位权重", f"donor weights ({self.label})"))
+            cjk_figure(ax.figure)
             return ax
         if kind == "trajectory":
             ax.plot(x, tr["treated"], color="black", lw=2, label=bilingual("处理单位", f"treated ({treated})"))
@@ -395,6 +396,7 @@ class SynthResult(Report):
         ax.set_xlabel(bilingual("时间", str(self.time)))
         ax.set_title(bilingual("处理单位与合成对照", f"{self.label}: ATT = {self.estimate:.2f}"))
         ax.legend(frameon=False, fontsize=8)
+        cjk_figure(ax.figure)
         return ax
 
     _placebo_gaps = None
