@@ -67,18 +67,12 @@ _NEVER_TEXT = {"", "nan", "none", "nat", "null", "na", "n/a", "never", "0", "0.0
 
 
 def _is_never(v) -> bool:
-    if v is None or v is pd.NaT:
-        return True
+    """A cohort code for never treated: missing (see :func:`_is_missing`), 0, ±inf or their spellings."""
     if isinstance(v, str):
         return unicodedata.normalize("NFKC", v).strip().lower() in _NEVER_TEXT
-    if isinstance(v, (bool, np.bool_)):
-        return False
-    if isinstance(v, (int, float, np.integer, np.floating)):
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
         return bool(np.isnan(v)) or np.isinf(v) or v == 0
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
+    return _is_missing(v)
 
 
 def _parse_text(text: str) -> tuple[str, object]:
