@@ -18,7 +18,6 @@ from govstudy.estimators import randomization_inference, synth, wild_cluster_boo
 from govstudy.text.extract import extract_indicators, extract_indicators_file
 from govstudy.simulate import Design, simulate_panel
 from govstudy.power import power
-from govstudy import qca
 
 __version__ = "0.1.0"
 
@@ -57,5 +56,4 @@ __all__ = [
     "Design",
     "simulate_panel",
     "power",
-    "qca",
 ]
