@@ -140,7 +140,7 @@ R_DID_NAMES = {"yname": "y", "tname": "time", "idname": "unit", "gname": "cohort
                "control_group": "control ('never' or 'notyet')", "est_method": "method ('dr', 'ipw', 'reg')",
                "clustervars": "cluster", "weightsname": "weights", "biters": "bootstrap",
                "bstrap": "bootstrap", "allow_unbalanced_panel": "unbalanced='rc'",
-               "base_period": "base_period", "panel": "unbalanced='rc' with one unit id per row for "
+               "panel": "unbalanced='rc' with one unit id per row for "
                "repeated cross-sections"}
 
 

@@ -187,8 +187,10 @@ class Panel:
         """Check ``data`` (whose rows are rows ``rows`` of the user's frame) and build the arrays."""
         if len(data) == 0:
             raise self._err("the panel has no rows", rule="non-empty")
+        self._rows = rows
+        w = None
         if self.weights_col:
-            w = self._numeric(data, self.weights_col, allow_nan=False, what="weight")
+            w = self._checked(data, self.weights_col, "weight", allow_nan=False)
             if np.any(w < 0):
                 r = int(np.flatnonzero(w < 0)[0])
                 raise self._err(f"weights must be non-negative, found {w[r]:g}", self.weights_col, int(rows[r]) + 1,
@@ -198,12 +200,13 @@ class Panel:
                 if zero.all():
                     raise self._err("every weight is 0", self.weights_col, None, "positive-weight")
                 nu_before = data[self.unit].nunique()
-                data, rows = data.loc[~zero], rows[~zero]
+                removed = rows[zero]
+                data, rows, w = data.loc[~zero], rows[~zero], w[~zero]
                 lost_units = nu_before - data[self.unit].nunique()
                 warn(f"{int(zero.sum())} of {len(zero)} rows have weight 0 in {self.weights_col!r} and are "
-                              f"removed ({_rows_text(np.flatnonzero(zero))}"
-                              f"{f'; {lost_units} units have no row left' if lost_units else ''}): observation, "
-                              "unit and cluster counts exclude them, as fixest and Stata do", SampleWarning)
+                     f"removed ({_rows_text(removed)}"
+                     f"{f'; {lost_units} units have no row left' if lost_units else ''}): observation, "
+                     "unit and cluster counts exclude them, as fixest and Stata do", SampleWarning)
         self.data = data
         self._rows = rows
         n = len(data)
@@ -243,8 +246,7 @@ class Panel:
             if np.all(np.isnan(yv)):
                 raise self._err("the outcome is missing (NaN) in every row", self.y, None, "outcome-not-all-nan")
             self.y_values = yv
-        self.weight_values = None if not self.weights_col else self._checked(data, self.weights_col, "weight",
-                                                                             allow_nan=False)
+        self.weight_values = w     # checked above (non-negative, finite, no missing; zero-weight rows removed)
         self.covariate_values = {c: self._checked(data, c, "covariate") for c in self.covariates}
         self.cluster_codes = self.cluster_labels = None
         if self.cluster_col:
@@ -444,7 +446,8 @@ class Panel:
     def balanced(self) -> "Panel":
         """A new Panel with only the units observed in every period (reports what it drops)."""
         p = self._copy()
-        p._handle_unbalanced("drop") if not p.is_balanced else None
+        if not p.is_balanced:
+            p._handle_unbalanced("drop")
         return p
 
     def _copy(self) -> "Panel":
