@@ -706,6 +706,18 @@ table.listing td { text-align: left; }
 """
 
 
+def _coalesce_streams(outputs: list) -> list:
+    """Consecutive stdout (or stderr) outputs as one: how the kernel splits printed text depends on timing."""
+    merged = []
+    for output in outputs:
+        if (output.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == output.get("name")):
+            merged[-1] = {**merged[-1], "text": merged[-1].get("text", "") + output.get("text", "")}
+        else:
+            merged.append(output)
+    return merged
+
+
 def _exhibit_body(ex: Exhibit, output, body: str) -> str:
     """An exhibit with its one number and caption; a table in its print form, fitted to the page."""
     meta = output.get("metadata", {}).get(METADATA_KEY, {})
@@ -759,7 +771,7 @@ def render_html(executed: list[tuple[Path, nbformat.NotebookNode]], exhibits: li
             if cell.cell_type == "markdown":
                 parts.append(prose(cell.source))
             elif cell.cell_type == "code":
-                for k, output in enumerate(cell.get("outputs", [])):
+                for k, output in enumerate(_coalesce_streams(cell.get("outputs", []))):
                     body = _output_html(output, f"{path.stem}_cell{index:02d}_{k}", files_dir)
                     meta = output.get("metadata", {}).get(METADATA_KEY)
                     if meta and meta.get("label") in by_label:

@@ -167,3 +167,12 @@ def test_kernel_noise_is_silenced_but_other_stderr_is_kept(capfd):
         os.write(2, b"Traceback: a real problem\n")
     err = capfd.readouterr().err
     assert "a real problem" in err and "TCP without encryption" not in err and "frozen modules" not in err
+
+
+def test_printed_text_split_by_the_kernel_is_one_block():
+    from govstudy.paper import _coalesce_streams
+
+    outs = [{"output_type": "stream", "name": "stdout", "text": "a\n"},
+            {"output_type": "stream", "name": "stdout", "text": "b\n"},
+            {"output_type": "stream", "name": "stderr", "text": "w\n"}]
+    assert [o["text"] for o in _coalesce_streams(outs)] == ["a\nb\n", "w\n"]
