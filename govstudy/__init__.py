@@ -18,6 +18,7 @@ from govstudy.estimators import randomization_inference, synth, wild_cluster_boo
 from govstudy.text.extract import extract_indicators, extract_indicators_file
 from govstudy.simulate import Design, simulate_panel
 from govstudy.power import power
+from govstudy import qca
 
 __version__ = "0.1.0"
 
@@ -56,4 +57,5 @@ __all__ = [
     "Design",
     "simulate_panel",
     "power",
+    "qca",
 ]
