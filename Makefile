@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all env fonts paper test check-install clean
+.PHONY: all env fonts paper lab test check-install clean
 
 all: paper
 
@@ -21,10 +21,12 @@ $(STAMP): pyproject.toml
 env: $(STAMP) fonts
 
 # System packages: a CJK font known to fontconfig for Chinese labels in figures and the PDF
-# (fonts-noto-cjk), and Pango for WeasyPrint's PDF rendering. Installed only when missing.
-SYSTEM_PACKAGES := fontconfig fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+# (fonts-noto-cjk), Pango for WeasyPrint's PDF rendering, and poppler-utils (pdftotext) for the test that
+# no text of the PDF lies off the page. Installed only when missing.
+SYSTEM_PACKAGES := fontconfig fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 fonts:
-	@if ! fc-list :lang=zh family 2>/dev/null | grep -q . || ! ldconfig -p | grep -q libpangoft2-1.0; then \
+	@if ! fc-list :lang=zh family 2>/dev/null | grep -q . || ! ldconfig -p | grep -q libpangoft2-1.0 \
+	    || ! command -v pdftotext >/dev/null 2>&1; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
 	  rm -rf $$HOME/.cache/matplotlib; \
@@ -37,6 +39,10 @@ test: env
 	$(BIN)/python -m pytest
 	$(MAKE) check-install
 
+
+# JupyterLab on the notebooks, with this environment's kernel; as root (containers) it needs --allow-root.
+lab: env
+	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 # A non-editable install, used from outside the repository, must still find every bundled dataset.
 check-install: env
 	rm -rf build/install-check && mkdir -p build/install-check
