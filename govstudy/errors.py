@@ -9,6 +9,13 @@ Example
 >>> err = DataValidationError("age must be an integer", source="survey.csv", column="age", row=3)
 >>> print(err)
 survey.csv, column 'age', row 3: age must be an integer
+
+govstudy's own warnings print without a file path, so notebook outputs are the same on every machine:
+
+>>> import warnings
+>>> from govstudy.errors import SampleWarning
+>>> print(warnings.formatwarning("2 rows dropped", SampleWarning, "/home/me/x.py", 3), end="")
+SampleWarning: 2 rows dropped
 """
 
 from __future__ import annotations
@@ -95,6 +102,30 @@ class FewClustersWarning(GovstudyWarning):
 
 class FewTreatedClustersWarning(FewClustersWarning):
     """Clustered SEs with few *treated* clusters are unreliable (typically far too small)."""
+
+
+def _format_warning(message, category, filename, lineno, line=None, *, _previous=None):
+    """govstudy's warnings print as ``Category: message``, without the file path and source line that
+    Python adds, so output (a notebook's, a log's) does not depend on where the code lives. Other
+    warnings keep Python's format.
+    """
+    if isinstance(category, type) and issubclass(category, GovstudyWarning):
+        return f"{category.__name__}: {message}\n"
+    return _previous(message, category, filename, lineno, line)
+
+
+def _install_warning_format() -> None:
+    import functools
+    import warnings
+
+    if getattr(warnings.formatwarning, "_govstudy", False):
+        return
+    formatter = functools.partial(_format_warning, _previous=warnings.formatwarning)
+    formatter._govstudy = True
+    warnings.formatwarning = formatter
+
+
+_install_warning_format()
 
 
 def warn(message: str, category: type[Warning]) -> None:

@@ -607,7 +607,22 @@ def _heading(nb: nbformat.NotebookNode, default: str) -> str:
     return default
 
 
-def _output_html(output, stem: str, files_dir: Path) -> str:
+def prose_sources(executed: list[tuple[Path, nbformat.NotebookNode]]) -> list[tuple[str, str]]:
+    """``(where, markdown)`` for every markdown cell and every Markdown output a cell printed (a notebook's
+    computed prose, ``IPython.display.Markdown(f"...")``): the text whose citations the paper renders.
+    """
+    sources = []
+    for path, nb in executed:
+        for i, cell in enumerate(nb.cells, start=1):
+            if cell.cell_type == "markdown":
+                sources.append((f"notebooks/{path.name}, cell {i}", cell.source))
+            for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                if "text/markdown" in output.get("data", {}) and not {"image/png", "text/html"} & set(output["data"]):
+                    sources.append((f"notebooks/{path.name}, cell {i} output", output["data"]["text/markdown"]))
+    return sources
+
+
+def _output_html(output, stem: str, files_dir: Path, prose=_markdown) -> str:
     kind = output.get("output_type")
     if kind == "stream":
         return f"<pre class='stream'>{html.escape(output.get('text', ''))}</pre>"
@@ -626,7 +641,7 @@ def _output_html(output, stem: str, files_dir: Path) -> str:
             return f"<div class='table-output {classes}'>{body}</div>"
         return f"<div class='html-output'>{data['text/html']}</div>"
     if "text/markdown" in data:
-        return _markdown(data["text/markdown"])
+        return prose(data["text/markdown"])
     if "text/plain" in data:
         return f"<pre>{html.escape(data['text/plain'])}</pre>"
     return ""
@@ -749,11 +764,7 @@ def render_html(executed: list[tuple[Path, nbformat.NotebookNode]], exhibits: li
     title = config.get("title") or heading.lstrip("# ").strip() or "govstudy"
     if bib is None:
         bib = Bibliography(None)
-    if not bib.refs:
-        bib.check([("the abstract", abstract)] + [(f"notebooks/{path.name}, cell {i}", cell.source)
-                                                  for path, nb in executed
-                                                  for i, cell in enumerate(nb.cells, start=1)
-                                                  if cell.cell_type == "markdown"], config.get("nocite", []))
+    bib.check([("the abstract", abstract)] + prose_sources(executed), config.get("nocite", []))
 
     def prose(source: str, demote: int = 1) -> str:
         text, cites = bib.render(source)
@@ -772,7 +783,7 @@ def render_html(executed: list[tuple[Path, nbformat.NotebookNode]], exhibits: li
                 parts.append(prose(cell.source))
             elif cell.cell_type == "code":
                 for k, output in enumerate(_coalesce_streams(cell.get("outputs", []))):
-                    body = _output_html(output, f"{path.stem}_cell{index:02d}_{k}", files_dir)
+                    body = _output_html(output, f"{path.stem}_cell{index:02d}_{k}", files_dir, prose)
                     meta = output.get("metadata", {}).get(METADATA_KEY)
                     if meta and meta.get("label") in by_label:
                         body = _exhibit_body(by_label[meta["label"]], output, body)
@@ -981,9 +992,8 @@ def build(notebooks_dir: str | Path = "notebooks", out_dir: str | Path = "build"
     front_file = notebooks_dir / config["abstract"]
     front = front_file.read_text(encoding="utf-8") if front_file.exists() else ""
     # citations are checked before anything runs, so a typo in a key fails in seconds
-    bib.check([("the abstract", front)] + [(f"notebooks/{p.name}, cell {i}", cell.source)
-                                           for p in paths for i, cell in enumerate(nbformat.read(p, as_version=4).cells, 1)
-                                           if cell.cell_type == "markdown"], config["nocite"])
+    bib.check([("the abstract", front)] + prose_sources([(p, nbformat.read(p, as_version=4)) for p in paths]),
+              config["nocite"])
     exhibits_dir = out_dir / "exhibits"
     shutil.rmtree(exhibits_dir, ignore_errors=True)
     exhibits_dir.mkdir(parents=True)

@@ -176,3 +176,20 @@ def test_printed_text_split_by_the_kernel_is_one_block():
             {"output_type": "stream", "name": "stdout", "text": "b\n"},
             {"output_type": "stream", "name": "stderr", "text": "w\n"}]
     assert [o["text"] for o in _coalesce_streams(outs)] == ["a\nb\n", "w\n"]
+
+
+def test_computed_prose_renders_its_citations(bib, tmp_path):
+    # a notebook's prose printed from code (IPython.display.Markdown) is prose: its citations render
+    # author-year and enter the References, like those of markdown cells
+    cell = nbformat.v4.new_code_cell("Markdown(f'...')")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        "text/markdown": "The estimate, **-3.05**, uses the estimator of @callaway2021.",
+        "text/plain": "<IPython.core.display.Markdown object>"})]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# N\n\nAs in [@arkh]."), cell])
+    executed = [(tmp_path / "01_n.ipynb", nb)]
+    page = render_html(executed, [], "# T\n\nAbstract.", tmp_path, {"title": "T"}, bib).read_text()
+    assert "<strong>-3.05</strong>" in page and "Callaway &amp; Sant&#x27;Anna (2021)" in page
+    assert "@callaway2021" not in page and list(bib.refs) == ["arkh", "callaway2021"]
+    cell.outputs[0]["data"]["text/markdown"] = "As @calaway2021 show."
+    with pytest.raises(CitationError, match=r"calaway2021' in notebooks/01_n.ipynb, cell 2 output"):
+        render_html(executed, [], "# T", tmp_path, {"title": "T"}, Bibliography(bib.path))
