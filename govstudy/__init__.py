@@ -19,6 +19,7 @@ from govstudy.text.extract import extract_indicators, extract_indicators_file
 from govstudy.simulate import Design, simulate_panel
 from govstudy.power import power
 from govstudy import qca
+from govstudy import appeals
 
 __version__ = "0.1.0"
 
@@ -58,4 +59,5 @@ __all__ = [
     "simulate_panel",
     "power",
     "qca",
+    "appeals",
 ]
