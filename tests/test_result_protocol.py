@@ -56,6 +56,7 @@ def _results():
         "randomization": (govstudy.randomization_inference(tw, B=999, seed=1), {}),
         "power": (govstudy.power(Design(n_counties=1, communities_per_county=20, n_months=18), n_sims=20, n_jobs=1,
                                  progress=False, effect=[-0.2, -0.4]), {"x": "effect"}),
+        "appeals_report": (govstudy.appeals.validate(govstudy.datasets.path("sf311_sample"), columns="sf311"), {}),
     }
 
 
@@ -68,7 +69,8 @@ def results():
 
 NAMES = [
     "did_2x2", "twfe", "event_study", "sun_abraham", "att_gt", "aggregate_dynamic", "aggregate_group",
-    "aggregate_calendar", "bacon", "synth", "synth_weights", "wild_bootstrap", "randomization", "power"]
+    "aggregate_calendar", "bacon", "synth", "synth_weights", "wild_bootstrap", "randomization", "power",
+    "appeals_report"]
 
 
 @pytest.mark.parametrize("name", NAMES)
