@@ -57,7 +57,20 @@ def _results():
         "power": (govstudy.power(Design(n_counties=1, communities_per_county=20, n_months=18), n_sims=20, n_jobs=1,
                                  progress=False, effect=[-0.2, -0.4]), {"x": "effect"}),
         "appeals_report": (govstudy.appeals.validate(govstudy.datasets.path("sf311_sample"), columns="sf311"), {}),
+        **_qca_results(),
     }
+
+
+def _qca_results():
+    qca = govstudy.qca
+    d = qca.simulate_configurations("A*B + C", ["A", "B", "C"], n_cases=30, seed=1)
+    tt = qca.truth_table(d, "Y", ["A", "B", "C"], incl_cut=0.9)
+    return {"qca_truth_table": (tt, {}), "qca_solution": (qca.minimize(tt, "parsimonious"), {}),
+            "qca_intermediate": (qca.minimize(tt, "intermediate", "A, B, C"), {}),
+            "qca_necessity": (qca.necessity(d, "Y", ["A", "B", "C"]), {}),
+            "qca_super_subset": (qca.super_subset(d, "Y", ["A", "B", "C"], incl_cut=0.9), {}),
+            "qca_fit": (qca.fit("A*B + C", d, "Y"), {}),
+            "qca_robustness": (qca.robustness(d, "Y", ["A", "B", "C"], incl_cut=0.9, incl_cuts=[0.8]), {})}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +83,8 @@ def results():
 NAMES = [
     "did_2x2", "twfe", "event_study", "sun_abraham", "att_gt", "aggregate_dynamic", "aggregate_group",
     "aggregate_calendar", "bacon", "synth", "synth_weights", "wild_bootstrap", "randomization", "power",
-    "appeals_report"]
+    "appeals_report", "qca_truth_table", "qca_solution", "qca_intermediate", "qca_necessity", "qca_super_subset",
+    "qca_fit", "qca_robustness"]
 
 
 @pytest.mark.parametrize("name", NAMES)

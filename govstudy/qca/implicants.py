@@ -22,6 +22,8 @@ covers on random truth tables.
 
 from __future__ import annotations
 
+from itertools import product
+
 import numpy as np
 
 from govstudy.errors import ArgumentError
@@ -86,66 +88,92 @@ def covered_configs(term, levels) -> np.ndarray:
     return np.array(np.meshgrid(*axes, indexing="ij")).reshape(len(levels), -1).T
 
 
+def _lower_bound(unc: int, col_pis: list, col_bits: list, banned: frozenset) -> int:
+    """Columns that share no usable implicant each need their own: a greedy packing of such columns,
+    taken in order of fewest candidates, bounds the implicants still needed from below."""
+    used: set = set()
+    bound = 0
+    for j in col_bits:
+        if not unc >> j & 1:
+            continue
+        cands = col_pis[j] - banned
+        if not cands:
+            return 1 << 30                      # a column no usable implicant covers: a dead end
+        if used.isdisjoint(cands):
+            used |= cands
+            bound += 1
+    return bound
+
+
+def _component_covers(cols: list, bits: dict, max_models: int) -> list:
+    """Every minimum cover of one connected block of the chart (columns as sets of implicants)."""
+    m = len(cols)
+    full = (1 << m) - 1
+    order = sorted(range(m), key=lambda j: len(cols[j]))     # columns with few candidates first
+    best = [len(bits) + 1]
+    found: list = []
+
+    def rec(chosen, covered, banned):
+        if covered == full:
+            if len(chosen) < best[0]:
+                best[0] = len(chosen)
+                found.clear()
+            found.append(tuple(sorted(chosen)))
+            if len(found) > max_models:
+                raise ArgumentError(f"more than {max_models} equally minimal models; the truth table is too "
+                                    "ambiguous to list them all (raise max_models or add cases)")
+            return
+        unc = full & ~covered
+        if len(chosen) + _lower_bound(unc, cols, order, banned) > best[0]:
+            return
+        j = min((j for j in order if unc >> j & 1), key=lambda j: len(cols[j] - banned))
+        ban = set(banned)
+        for p in sorted(cols[j] - banned, key=lambda p: -bin(bits[p] & unc).count("1")):
+            rec(chosen + [p], covered | bits[p], frozenset(ban))
+            ban.add(p)                           # later branches leave p out: each cover is found once
+
+    rec([], 0, frozenset())
+    return sorted(set(found))
+
+
 def minimum_covers(chart: np.ndarray, *, max_models: int = 10_000) -> list:
     """Every set of rows of ``chart`` (implicants x positive configurations) of minimum size that covers
-    all columns, as sorted tuples of row indices."""
+    all columns, as sorted tuples of row indices.
+
+    Exact and complete: implicants that alone cover a column (essential) are in every minimum cover;
+    a column whose implicants include all of another column's is implied by it and dropped; the rest
+    splits into blocks that share no implicant, each solved by branch and bound (bound: columns that
+    share no implicant need one each), and the minimum covers are every combination of the blocks'.
+
+    >>> minimum_covers(np.array([[1, 1, 0], [0, 1, 1], [1, 0, 1]], bool))
+    [(0, 1), (0, 2), (1, 2)]
+    """
     chart = np.asarray(chart, bool)
     n_pi, n_col = chart.shape
     if n_col == 0:
         return [()]
     if not chart.any(axis=0).all():
         raise ArgumentError("a positive configuration is covered by no implicant")
-    # remove dominated columns: a column whose implicants include all of another column's is implied
-    cols = [frozenset(np.flatnonzero(chart[:, j]).tolist()) for j in range(n_col)]
-    uniq = sorted(set(cols), key=len)
-    keep = [c for k, c in enumerate(uniq) if not any(o < c for o in uniq[:k] if len(o) < len(c))]
-    colbits = {}
-    for j, c in enumerate(keep):
-        for p in c:
-            colbits[p] = colbits.get(p, 0) | (1 << j)
-    m = len(keep)
-    full = (1 << m) - 1
-    pis = sorted(colbits)
-    bits = {p: colbits[p] for p in pis}
-    col_pis = [sorted(c) for c in keep]
-
-    def search(k):
-        found = []
-
-        def rec(chosen, covered, banned, depth):
-            if covered == full:
-                found.append(tuple(sorted(chosen)))
-                if len(found) > max_models:
-                    raise ArgumentError(f"more than {max_models} equally minimal models; the truth table is too "
-                                        "ambiguous to list them all (raise max_models or add cases)")
-                return
-            if depth == 0:
-                return
-            unc = full & ~covered
-            best_gain = max((bin(bits[p] & unc).count("1") for p in pis if p not in banned), default=0)
-            if best_gain == 0 or -(-bin(unc).count("1") // best_gain) > depth:
-                return
-            # the uncovered column with the fewest usable implicants
-            cand, best = None, None
-            for j in range(m):
-                if unc >> j & 1:
-                    cs = [p for p in col_pis[j] if p not in banned]
-                    if best is None or len(cs) < len(best):
-                        cand, best = j, cs
-                        if len(cs) <= 1:
-                            break
-            if not best:
-                return
-            newban = set(banned)
-            for p in best:
-                rec(chosen + [p], covered | bits[p], frozenset(newban), depth - 1)
-                newban.add(p)
-
-        rec([], 0, frozenset(), k)
-        return found
-
-    for k in range(1, len(pis) + 1):
-        res = search(k)
-        if res:
-            return sorted(set(res))
-    raise ArgumentError("no cover found")  # pragma: no cover
+    cols = {frozenset(np.flatnonzero(chart[:, j]).tolist()) for j in range(n_col)}
+    essential = {next(iter(c)) for c in cols if len(c) == 1}
+    cols = sorted((c for c in cols if not c & essential), key=len)
+    cols = [c for k, c in enumerate(cols) if not any(o < c for o in cols[:k])]
+    blocks: list = []                            # connected blocks: columns linked by a shared implicant
+    for c in cols:
+        joined = [b for b in blocks if b[1] & c]
+        rest = [b for b in blocks if not b[1] & c]
+        cs, ps = [c], set(c)
+        for b in joined:
+            cs += b[0]
+            ps |= b[1]
+        blocks = rest + [(cs, ps)]
+    per_block = []
+    for cs, ps in blocks:
+        bits = {p: sum(1 << j for j, c in enumerate(cs) if p in c) for p in ps}
+        per_block.append(_component_covers(cs, bits, max_models))
+    n_models = int(np.prod([len(b) for b in per_block], dtype=float))
+    if n_models > max_models:
+        raise ArgumentError(f"{n_models} equally minimal models (more than max_models={max_models}); the truth "
+                            "table is too ambiguous to list them all (raise max_models or add cases)")
+    base = tuple(sorted(essential))
+    return sorted(tuple(sorted(base + sum(combo, ()))) for combo in product(*per_block))

@@ -111,20 +111,16 @@ def _easy(rem: np.ndarray, complex_terms, exp) -> np.ndarray:
 
 
 class _Chart:
-    """Prime implicants of one minimisation problem and all its minimum covers."""
+    """Prime implicants of one minimisation problem and all its minimum covers. The chart's columns
+    are the positive configurations in R's row order."""
 
     def __init__(self, levels, on, bad):
-        self.on = on
-        pis = sorted(prime_implicants(levels, on, bad), key=term_key)
-        self.chart = coverage(pis, on) if pis else np.zeros((0, len(on)), bool)
-        self.pis = pis
-        covers = minimum_covers(self.chart)
-        used = sorted({p for c in covers for p in c})
-        self.essential = sorted({p for j in range(len(on)) if self.chart[:, j].sum() == 1
-                                 for p in np.flatnonzero(self.chart[:, j])})
-        self.models = [sorted(c, key=lambda p: (p not in self.essential, term_key(pis[p]))) for c in covers]
-        self.models.sort(key=lambda c: [pis.index(pis[p]) for p in c])
-        self.used = used
+        self.on = on[np.argsort(row_ids(on, levels), kind="stable")]
+        self.pis = sorted(prime_implicants(levels, self.on, bad), key=term_key)
+        self.chart = coverage(self.pis, self.on) if self.pis else np.zeros((0, len(self.on)), bool)
+        self.essential = sorted({int(np.flatnonzero(col)[0]) for col in self.chart.T if col.sum() == 1})
+        models = [sorted(c, key=lambda p: (p not in self.essential, p)) for c in minimum_covers(self.chart)]
+        self.models = sorted(models)
 
 
 class Solution(QCAResult):
@@ -163,43 +159,46 @@ class Solution(QCAResult):
         term_rows, model_rows = [], []
         for part in self.parts:
             ch = part["chart"]
+            mem = {p: term_membership(t, d.X, d.levels) for p, t in enumerate(ch.pis)}
+            pi_rows = {p: {"term": self._fmt(t), **sufficiency_measures(mem[p], d.y), "cases": self._cases(t)}
+                       for p, t in enumerate(ch.pis)}
             for k, cover in enumerate(ch.models):
                 label = part["prefix"] + f"M{k + 1}"
-                terms = [ch.pis[p] for p in cover]
-                self.model_terms.append(terms)
+                self.model_terms.append([ch.pis[p] for p in cover])
                 self.model_labels.append(label)
-                names = [self._fmt(t) for t in terms]
+                names = [pi_rows[p]["term"] for p in cover]
                 self.models.append(" + ".join(names))
-                ess = [self._fmt(ch.pis[p]) for p in cover if p in ch.essential]
-                rest = [self._fmt(ch.pis[p]) for p in cover if p not in ch.essential]
-                if len(ch.models) > 1 and rest:
-                    self.models_r.append(" + ".join(ess + ["(" + " + ".join(rest) + ")"]))
-                else:
-                    self.models_r.append(" + ".join(names))
-                mems = [term_membership(t, d.X, d.levels) for t in terms]
-                covu = unique_coverage(mems, d.y)
-                for t, nm, m, cu, p in zip(terms, names, mems, covu, cover):
-                    term_rows.append({"model": label, "term": nm, **sufficiency_measures(m, d.y), "covU": cu,
-                                      "cases": self._cases(t), "essential": p in ch.essential})
-                x = sop_membership(terms, d.X, d.levels)
+                ess = [pi_rows[p]["term"] for p in cover if p in ch.essential]
+                rest = [pi_rows[p]["term"] for p in cover if p not in ch.essential]
+                tied = len(ch.models) > 1 and rest
+                self.models_r.append(" + ".join(ess + ["(" + " + ".join(rest) + ")"]) if tied else " + ".join(names))
+                covu = unique_coverage([mem[p] for p in cover], d.y)
+                for p, cu in zip(cover, covu):
+                    term_rows.append({"model": label, **pi_rows[p], "covU": cu, "essential": p in ch.essential})
+                x = np.max([mem[p] for p in cover], axis=0)
                 model_rows.append({"model": label, "term": "(model)", **sufficiency_measures(x, d.y),
                                    "covU": float("nan"), "cases": "", "essential": False})
-        self.term_fit = pd.DataFrame(term_rows)
-        self.model_fit = pd.DataFrame(model_rows).drop(columns=["term", "covU", "cases", "essential"])
-        self._rows = pd.DataFrame(term_rows + model_rows)
+        cols = ["term", "model", "inclS", "PRI", "covS", "covU", "cases", "essential"]
+        self.term_fit = pd.DataFrame(term_rows, columns=cols)
+        self.model_fit = pd.DataFrame(model_rows, columns=cols).drop(columns=["term", "covU", "cases", "essential"])
         order = {m: i for i, m in enumerate(self.model_labels)}
-        self._rows["_o"] = self._rows["model"].map(order)
-        self._rows = self._rows.sort_values(["_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+        rows = pd.DataFrame(term_rows + model_rows, columns=cols)
+        self._rows = rows.iloc[np.argsort(rows["model"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
         main = self.parts[0]["chart"]
         self.prime_implicants = [self._fmt(t) for t in main.pis]
         self.essential = [self._fmt(main.pis[p]) for p in main.essential]
-        pos = self.truth_table.rows("1")
         self.pi_chart = pd.DataFrame(main.chart, index=self.prime_implicants,
-                                     columns=list(row_ids(main.on, self.levels)))
+                                     columns=[int(r) for r in row_ids(main.on, self.levels)])
         mems = [term_membership(t, d.X, d.levels) for t in main.pis]
         self.pi_fit = pd.DataFrame([{"term": self._fmt(t), **sufficiency_measures(m, d.y), "covU": cu}
                                     for t, m, cu in zip(main.pis, mems, unique_coverage(mems, d.y))])
-        del pos
+
+    def multiple_covered(self, model: int = 0) -> list:
+        """Cases (membership above 0.5) in more than one term of model ``model``: R's "multiple-covered
+        cases"."""
+        d = self.truth_table.data
+        inside = np.array([term_membership(t, d.X, d.levels) > 0.5 for t in self.model_terms[model]])
+        return [str(c) for c in d.cases[inside.sum(axis=0) > 1]]
 
     # --- protocol
     def _table(self):

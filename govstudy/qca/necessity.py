@@ -53,7 +53,7 @@ class NecessityResult(QCAResult):
     def plot(self, ax=None):
         """inclN (bars) and covN (dots) of each expression; the dashed line is 0.9."""
         import matplotlib.pyplot as plt
-        from govstudy.plots import bilingual
+        from govstudy.plots import bilingual, cjk_figure
 
         t = self.table
         labels = [f"{a} → {b}" if t["outcome"].nunique() > 1 else a for a, b in zip(t["term"], t["outcome"])]
@@ -68,6 +68,7 @@ class NecessityResult(QCAResult):
         ax.set_xlabel(bilingual("必要性一致性与覆盖度", "necessity inclusion and coverage"))
         ax.set_title(bilingual("必要条件分析", "necessity"), fontsize=10)
         ax.legend(frameon=False, fontsize=8, loc="lower right")
+        cjk_figure(ax.figure)
         return ax
 
 

@@ -2,8 +2,9 @@
 
 QCA reports set-theoretic fit (inclusion, PRI, coverage), not estimates with sampling error, so
 ``.estimate`` and ``.std_error`` are NaN and so are the ``estimate, std_error, statistic, p_value,
-ci_low, ci_high`` columns of ``tidy()``; they are there so that QCA tables stack with the estimators'
-tables. The QCA measures follow as extra columns (documented by each result).
+ci_low, ci_high`` columns of ``tidy()`` (the protocol's core, :data:`TIDY_CORE`); they are there so that QCA
+tables stack with the estimators' tables. The QCA measures follow as extra columns (documented by each
+result). ``plot()`` draws on its own figure and names the CJK font with :func:`govstudy.plots.cjk_figure`.
 
 >>> import pandas as pd
 >>> from govstudy.qca.results import QCAResult
@@ -18,14 +19,11 @@ from __future__ import annotations
 
 import html
 
-import numpy as np
 import pandas as pd
 
-from govstudy.estimators.results import Summary
+from govstudy.estimators.results import Summary, tidy_frame
 
-__all__ = ["QCAResult", "PROTOCOL_COLUMNS", "xy_axes"]
-
-PROTOCOL_COLUMNS = ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"]
+__all__ = ["QCAResult", "xy_axes"]
 
 
 class QCAResult:
@@ -45,13 +43,7 @@ class QCAResult:
     def tidy(self) -> pd.DataFrame:
         """``term, estimate, std_error, statistic, p_value, ci_low, ci_high`` (NaN), then the QCA measures."""
         t = self._table().reset_index(drop=True)
-        out = pd.DataFrame({"term": t["term"].astype(str)})
-        for c in PROTOCOL_COLUMNS[1:]:
-            out[c] = np.nan
-        for c in t.columns:
-            if c != "term":
-                out[c] = t[c].to_numpy()
-        return out
+        return tidy_frame(t.assign(term=t["term"].astype(str)))
 
     def summary(self) -> Summary:
         t = self._table()
@@ -70,8 +62,10 @@ class QCAResult:
 
 
 def xy_axes(x, y, *, ax=None, labels=None, xlabel="", ylabel="", title="", annotate: bool = True):
-    """An XY plot of set memberships (sufficiency: points on or above the diagonal... below for necessity)."""
+    """An XY plot of set memberships: sufficiency shows as points on or above the diagonal, necessity as points
+    on or below it."""
     import matplotlib.pyplot as plt
+    from govstudy.plots import cjk_figure
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 5))
@@ -89,4 +83,5 @@ def xy_axes(x, y, *, ax=None, labels=None, xlabel="", ylabel="", title="", annot
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title, fontsize=10)
+    cjk_figure(ax.figure)
     return ax

@@ -53,7 +53,7 @@ class RobustnessResult(QCAResult):
         """Solution consistency (bars) and coverage (dots) of each variant, green where the models
         equal the baseline's."""
         import matplotlib.pyplot as plt
-        from govstudy.plots import bilingual
+        from govstudy.plots import bilingual, cjk_figure
 
         t = self._table()
         if ax is None:
@@ -66,6 +66,7 @@ class RobustnessResult(QCAResult):
         ax.set_ylabel(bilingual("解的一致性", "solution inclS"))
         ax.set_title(bilingual("稳健性检验", "robustness (green: same models as baseline)"), fontsize=10)
         ax.legend(frameon=False, fontsize=8)
+        cjk_figure(ax.figure)
         return ax
 
 

@@ -114,7 +114,7 @@ class TruthTable(QCAResult):
     def plot(self, ax=None):
         """Inclusion (bars) and PRI (dots) of each observed row, coloured by OUT."""
         import matplotlib.pyplot as plt
-        from govstudy.plots import bilingual
+        from govstudy.plots import bilingual, cjk_figure
 
         t = self.table[self.table["n"] > 0]
         if ax is None:
@@ -131,6 +131,7 @@ class TruthTable(QCAResult):
         ax.set_ylim(0, 1.05)
         ax.set_title(bilingual("真值表", f"truth table for {self.outcome}"), fontsize=10)
         ax.legend(frameon=False, fontsize=8)
+        cjk_figure(ax.figure)
         return ax
 
 
