@@ -18,6 +18,7 @@ from govstudy.estimators import randomization_inference, synth, wild_cluster_boo
 from govstudy.text.extract import extract_indicators, extract_indicators_file
 from govstudy.simulate import Design, simulate_panel
 from govstudy.power import power
+from govstudy.model_table import model_table
 from govstudy import qca
 from govstudy import appeals
 
@@ -58,6 +59,7 @@ __all__ = [
     "Design",
     "simulate_panel",
     "power",
+    "model_table",
     "qca",
     "appeals",
 ]
