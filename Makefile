@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all env fonts paper lab test check-install clean
+.PHONY: all env fonts java paper lab test check-install clean
 
 all: paper
 
@@ -14,11 +14,11 @@ all: paper
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev,spark]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
-env: $(STAMP) fonts
+env: $(STAMP) fonts java
 
 # System packages: a CJK font known to fontconfig for Chinese labels in figures and the PDF
 # (fonts-noto-cjk), Pango for WeasyPrint's PDF rendering, and poppler-utils (pdftotext) for the test that
@@ -30,6 +30,13 @@ fonts:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
 	  rm -rf $$HOME/.cache/matplotlib; \
+	fi
+
+# Java 17 for pyspark (govstudy.appeals on Spark, and its parity test with DuckDB). Installed only when missing.
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; \
 	fi
 
 paper: env

@@ -21,6 +21,7 @@ from govstudy.power import power
 from govstudy.model_table import model_table
 from govstudy import qca
 from govstudy import appeals
+from govstudy.appeals import simulate_appeals
 
 __version__ = "0.1.0"
 
@@ -62,4 +63,5 @@ __all__ = [
     "model_table",
     "qca",
     "appeals",
+    "simulate_appeals",
 ]

@@ -209,3 +209,40 @@ def test_no_extension_is_downloaded():
         assert e.con.execute("SELECT current_setting('autoinstall_known_extensions')").fetchall() == [(False,)]
     finally:
         e.close()
+
+
+# --------------------------------------------------------------------------- simulated logs
+def test_simulated_log_gives_back_the_simulated_panel():
+    design = {"n_counties": 2, "communities_per_county": 5, "n_months": 18}
+    log, panel, truth = govstudy.simulate_appeals(design, seed=7)
+    same, _ = govstudy.simulate_panel(design, seed=7)
+    assert panel.data.equals(same.data)                      # the same communities, roll-out and outcomes
+    assert log.attrs["simulated"] and "SIMULATED" in log.attrs["note"] and log["simulated"].all()
+    out = appeals.to_panel(log)
+    assert out.attrs["simulated"] and out.attrs["report"].ok
+    m = out.merge(panel.data, left_on=["community", "period"], right_on=["community", "year_month"], validate="1:1")
+    assert len(m) == len(panel.data)
+    assert (m["n_received"] == m["appeals_received"]).all() and (m["n_resolved"] == m["appeals_resolved"]).all()
+    # hours to close are Gamma(2) with mean 24 x days_to_resolve: the panel mean is near it (a loose, stated check)
+    ratio = m["mean_hours_to_close"].sum() / (24 * (m["days_to_resolve"] * (m["n_timed"] > 0)).sum())
+    assert 0.9 < ratio < 1.1
+    assert np.isfinite(truth.att("appeals_received"))
+
+
+def test_simulated_problems_are_each_counted():
+    log, _, _ = govstudy.simulate_appeals({"n_counties": 1, "communities_per_county": 6, "n_months": 12}, seed=3,
+                                          problems=0.1)
+    r = appeals.validate(log)
+    planted = log["simulated_problem"].value_counts()
+    assert r.counts["missing_unit"] == planted["missing_unit"]
+    assert r.counts["duplicate_id"] == planted["duplicate_id"] // 2   # original and copy are both labelled
+    assert r.counts["unknown_status"] == planted["unknown_status"]
+    assert r.counts["closed_before_received"] == planted["closed_before_received"]
+    assert r.formats["received_at"]["YYYY/MM/DD HH:MM"] == planted["other_time_format"]
+
+
+def test_simulated_12345_headers_read_with_the_preset():
+    log, _, _ = govstudy.simulate_appeals({"n_counties": 1, "communities_per_county": 3, "n_months": 6}, seed=1,
+                                          columns="12345")
+    assert {"工单编号", "受理时间", "所属社区", "办理状态", "满意度"} <= set(log.columns)
+    assert appeals.to_panel(log, columns="12345").attrs["report"].ok

@@ -33,8 +33,9 @@ from govstudy.appeals.engines import DuckDBEngine, Engine, SparkEngine
 from govstudy.appeals.fields import PRESETS, preset, record_schema, standard_fields
 from govstudy.appeals.pipeline import FREQS, to_panel, validate
 from govstudy.appeals.report import CHECKS, ValidationReport
+from govstudy.appeals.simulate import simulate_appeals
 from govstudy.appeals.words import SATISFACTION_WORDS, STATUS_WORDS, TIME_FORMATS, YES_NO_WORDS
 
-__all__ = ["to_panel", "validate", "ValidationReport", "CHECKS", "PRESETS", "preset", "record_schema",
+__all__ = ["to_panel", "validate", "simulate_appeals", "ValidationReport", "CHECKS", "PRESETS", "preset", "record_schema",
            "standard_fields", "STATUS_WORDS", "SATISFACTION_WORDS", "YES_NO_WORDS", "TIME_FORMATS", "FREQS",
            "Engine", "DuckDBEngine", "SparkEngine"]

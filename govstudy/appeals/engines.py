@@ -161,7 +161,9 @@ class SparkEngine(Engine):
                 warnings.simplefilter("ignore", FutureWarning)  # pyspark's "pandas >= 3 not fully supported"
                 spark = (SparkSession.builder.master(master or os.environ.get("GOVSTUDY_SPARK_MASTER", "local[2]"))
                          .appName("govstudy.appeals").config("spark.ui.enabled", "false")
+                         .config("spark.ui.showConsoleProgress", "false")
                          .config("spark.sql.shuffle.partitions", "8").getOrCreate())
+            spark.sparkContext.setLogLevel("ERROR")
         self.spark = spark
         self._tz = spark.conf.get("spark.sql.session.timeZone")
         spark.conf.set("spark.sql.session.timeZone", "UTC")
