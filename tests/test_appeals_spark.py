@@ -14,7 +14,7 @@ import pytest
 
 import govstudy
 from govstudy import appeals
-from tests.conftest import require
+from conftest import require
 
 RTOL = 1e-9
 

@@ -33,7 +33,7 @@ from govstudy.appeals.engines import get_engine
 from govstudy.appeals.fields import standard_fields
 from govstudy.appeals.report import CHECKS, ValidationReport
 from govstudy.appeals.sources import open_source
-from govstudy.appeals.words import YES_NO_WORDS, satisfaction_table, status_table, time_formats
+from govstudy.appeals.words import TIME_FORMATS, YES_NO_WORDS, satisfaction_table, status_table, time_formats
 from govstudy.arguments import check_choice
 from govstudy.errors import ArgumentError, DataValidationError, ReadError
 
@@ -63,6 +63,7 @@ class _Sql:
         self.status = status_table(status_words)
         self.sat = satisfaction_table(satisfaction_words)
         self.formats = time_formats(formats)
+        self.order: dict = {}
 
     def col(self, std):
         return self.e.ident(self.m[std]) if std in self.m else None
@@ -74,23 +75,39 @@ class _Sql:
         c = self.col(std)
         return _text(self.e, c) if c else f"CAST(NULL AS {self.e.text_type})"
 
+    def fmt_case(self, raw, std) -> str:
+        """The index of the first format that reads ``raw`` (-1: none); CASE stops at the first that does."""
+        order = self.order.get(std, range(len(self.formats)))
+        whens = " ".join(f"WHEN {self.e.parse_time(raw, self.formats[i])} IS NOT NULL THEN {i}" for i in order)
+        return f"CASE WHEN {raw} IS NULL THEN -1 {whens} ELSE -1 END"
+
     def time_cols(self, std, name):
-        """Columns ``{name}_raw`` (text), ``{name}_p<i>`` (one parse per format) for the inner select."""
+        """Columns ``{name}_raw`` (text or 'timestamp') and ``{name}_ts`` or ``{name}_fmt`` for the inner select."""
         if self.col(std) is None:
             return [f"CAST(NULL AS {self.e.text_type}) AS {name}_raw", f"CAST(NULL AS TIMESTAMP) AS {name}_ts"]
         if self.kind(std) == "timestamp":
             return [f"CASE WHEN {self.col(std)} IS NULL THEN NULL ELSE 'timestamp' END AS {name}_raw",
                     f"CAST({self.col(std)} AS TIMESTAMP) AS {name}_ts"]
         raw = self.text(std)
-        return [f"{raw} AS {name}_raw"] + [f"{self.e.parse_time(raw, f)} AS {name}_p{i}"
-                                            for i, f in enumerate(self.formats)]
+        return [f"{raw} AS {name}_raw", f"{self.fmt_case(raw, std)} AS {name}_fmt"]
 
     def time_outer(self, std, name):
         if self.col(std) is None or self.kind(std) == "timestamp":
             return [f"{name}_raw", f"{name}_ts AS {name}", f"CASE WHEN {name}_ts IS NULL THEN -1 ELSE 0 END AS {name}_fmt"]
-        ps = [f"{name}_p{i}" for i in range(len(self.formats))]
-        fmt = "CASE " + " ".join(f"WHEN {p} IS NOT NULL THEN {i}" for i, p in enumerate(ps)) + " ELSE -1 END"
-        return [f"{name}_raw", f"COALESCE({', '.join(ps)}) AS {name}", f"{fmt} AS {name}_fmt"]
+        whens = " ".join(f"WHEN {i} THEN {self.e.parse_time(name + '_raw', f)}" for i, f in enumerate(self.formats))
+        return [f"{name}_raw", f"CASE {name}_fmt {whens} END AS {name}", f"{name}_fmt"]
+
+    def sample_formats(self, raw_view: str, std: str, n: int = 10000) -> str:
+        """How many of (up to) ``n`` values each format reads: only to try the frequent formats first."""
+        return (f"SELECT f, COUNT(*) AS n FROM (SELECT {self.fmt_case('x', std)} AS f FROM "
+                f"(SELECT {self.text(std)} AS x FROM {raw_view} LIMIT {n}) s) t GROUP BY f")
+
+    def set_order(self, std: str, counts: dict) -> None:
+        """Try the built-in formats most frequent first (they are mutually exclusive, so the order changes no
+        result); formats given with ``time_formats=`` keep their place after them."""
+        builtin = [i for i in range(len(TIME_FORMATS))]
+        builtin.sort(key=lambda i: -counts.get(i, 0))
+        self.order[std] = builtin + list(range(len(TIME_FORMATS), len(self.formats)))
 
     def parsed(self, raw_view: str) -> str:
         e = self.e
@@ -239,6 +256,9 @@ def _run(source, columns, *, by, freq, window, engine, strict, status_words, sat
         kinds = e.column_kinds("raw_records")
         q = _Sql(e, src.mapping, kinds, by, freq, win[0] if win else None, status_words, satisfaction_words,
                  time_formats)
+        for std in ("received_at", "closed_at"):
+            if q.col(std) is not None and q.kind(std) != "timestamp":
+                q.set_order(std, {r["f"]: r["n"] for r in e.arrow(q.sample_formats("raw_records", std)).to_pylist()})
         _view(e, "parsed", q.parsed("raw_records"))
         e.materialize("dups", q.dups())
         e.materialize("rec", q.records())

@@ -107,6 +107,7 @@ def _add_problems(log: pd.DataFrame, rng, share: float) -> pd.DataFrame:
     idx = rng.choice(len(log), size=k, replace=False)
     kinds = np.array(_PROBLEMS, dtype=object)[rng.integers(0, len(_PROBLEMS), size=k)]
     log = log.copy()
+    log["community"] = log["community"].astype("Int64")
     for kind in _PROBLEMS:
         rows = idx[kinds == kind]
         log.loc[log.index[rows], "simulated_problem"] = kind

@@ -23,6 +23,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -72,6 +73,8 @@ def _frame_source(df: pd.DataFrame, columns, by: str, tz) -> Source:
                                           "to read it as that zone's wall-clock time", source="DataFrame", column=col,
                                           rule="time-zone")
             s = s.dt.tz_convert(tz).dt.tz_localize(None)
+        if std in _CODES and pd.api.types.is_float_dtype(s.dtype) and _whole(s):
+            s = s.astype("Int64")              # codes that pandas read as floats because some are missing
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
             s = s.astype("datetime64[us]")
         elif pd.api.types.is_bool_dtype(s.dtype) or (s.dtype == object and not _all_text(s)):
@@ -81,6 +84,14 @@ def _frame_source(df: pd.DataFrame, columns, by: str, tz) -> Source:
         cols[col] = s
     table = pa.Table.from_pandas(pd.DataFrame(cols), preserve_index=False)
     return Source("DataFrame", mapping, frame=table)
+
+
+_CODES = ("record_id", "community", "street", "district")
+
+
+def _whole(s: pd.Series) -> bool:
+    v = s.dropna().to_numpy(float)
+    return bool(np.all(np.isfinite(v) & (np.floor(v) == v) & (np.abs(v) < 2 ** 53)))
 
 
 def _all_text(s: pd.Series) -> bool:
