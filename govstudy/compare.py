@@ -29,7 +29,7 @@ REQUIRED = {
     "case_measures": ["case_id", "measure_id", "evidence_quote"],
     "case_indicators": ["case_id", "value", "unit", "qualifier", "kind", "period", "subject", "measure"],
 }
-#: families that are bookkeeping tags (context, unknown), not measures a case implements
+#: families that are bookkeeping tags (context, unknown), not measures a report describes
 META_FAMILIES = ("meta",)
 
 _BOUND = {"at_least": "lower bound (余/多/超过/以上): the true figure is higher",
@@ -72,10 +72,11 @@ class Comparison:
                 [["family", "family_zh", "measure_id", "name_zh", "name_en"]])
 
     def matrix(self, evidence: bool = False) -> pd.DataFrame:
-        """Measures (rows, in taxonomy order) × cases: ``True`` where the case implements the measure.
+        """Measures (rows, in taxonomy order) × cases: ``True`` where the case's report describes the measure
+        (reported; a measure a showcase report does not mention may still be in place).
 
         With ``evidence=True`` the cells hold the verbatim evidence quote ('' where absent).
-        Measures no selected case implements are kept, so gaps are visible.
+        Measures no selected case reports are kept, so gaps are visible.
         """
         index = self._measure_index()
         cm = self.case_measures
@@ -96,12 +97,12 @@ class Comparison:
         return self.matrix().reset_index()
 
     def shared(self) -> pd.DataFrame:
-        """Measures every selected case implements."""
+        """Measures every selected case reports."""
         m = self._present()
         return m[m[self.case_ids].all(axis=1)].drop(columns=self.case_ids).reset_index(drop=True)
 
     def unique(self, case_id: str) -> pd.DataFrame:
-        """Measures ``case_id`` implements and no other selected case does."""
+        """Measures ``case_id`` reports and no other selected case does."""
         if case_id not in self.case_ids:
             raise KeyError(f"case {case_id!r} is not in this comparison; cases: {self.case_ids}")
         m = self._present()
@@ -110,13 +111,13 @@ class Comparison:
         return m[mask].drop(columns=self.case_ids).reset_index(drop=True)
 
     def by_family(self) -> pd.DataFrame:
-        """Per family and case: measures implemented, of how many in the taxonomy, and the share."""
+        """Per family and case: measures reported, of how many in the taxonomy, and the share."""
         m = self._present().merge(self._measure_index()[["measure_id", "family_zh"]], on="measure_id")
         total = m.groupby(["family", "family_zh"], sort=False).size().rename("in_taxonomy")
         counts = m.groupby(["family", "family_zh"], sort=False)[self.case_ids].sum()
-        long = counts.stack().rename("implemented").reset_index().rename(columns={"level_2": "case_id"})
+        long = counts.stack().rename("reported").reset_index().rename(columns={"level_2": "case_id"})
         long = long.merge(total.reset_index(), on=["family", "family_zh"])
-        long["share"] = (long["implemented"] / long["in_taxonomy"]).round(3)
+        long["share"] = (long["reported"] / long["in_taxonomy"]).round(3)
         return long
 
     def indicators(self, kind: str | Sequence[str] | None = None) -> pd.DataFrame:
@@ -202,7 +203,7 @@ class Comparison:
         ax.xaxis.tick_top()
         ax.set_xlabel("")
         ax.set_ylabel("")
-        ax.set_title(bilingual("案例措施对照", "Measures by case (red = implemented)"), pad=40)
+        ax.set_title(bilingual("案例措施对照", "Measures by case (red = reported)"), pad=40)
         ax.tick_params(axis="x", labelrotation=0, length=0)
         cjk_figure(ax.figure)
         return ax
