@@ -164,7 +164,8 @@ def _file_source(paths: list[str], columns, by: str, encoding: str) -> Source:
     if len(kinds) > 1:
         raise ReadError(f"source= mixes CSV and Parquet files ({paths[:4]}…); read them as one kind")
     kind = kinds.pop()
-    label = paths[0] if len(paths) == 1 else f"{paths[0]} and {len(paths) - 1} more files"
+    first = paths[0] if "://" in paths[0] else os.path.relpath(paths[0])   # the same in any clone
+    label = first if len(paths) == 1 else f"{first} and {len(paths) - 1} more files"
     src = Source(label, {}, paths=[], kind=kind)
     mappings, seps = {}, set()
     for p in paths:
