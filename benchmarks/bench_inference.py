@@ -24,7 +24,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from govstudy import did_2x2, twfe
-from govstudy.estimators.inference import wild_cluster_bootstrap
+from govstudy import wild_cluster_bootstrap
 
 REPEAT = 5
 B = 9999

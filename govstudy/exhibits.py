@@ -75,7 +75,7 @@ def table(df: pd.DataFrame, label: str, caption: str, *, digits: int | dict = 3,
     if out is not None:
         printed = print_frame(df, digits=digits, index=index)
         meta["print"] = {"columns": [str(c) for c in printed.columns], "rows": printed.values.tolist(),
-                         "numeric": [bool(v) for v in _numeric_columns(printed)]}
+                         "numeric": [bool(v) for v in numeric_columns(printed)]}
     display(shown if index else shown.reset_index(drop=True), metadata={METADATA_KEY: meta})
     if out is None:
         return
@@ -191,7 +191,7 @@ def print_frame(df: pd.DataFrame, *, digits: int | dict = DEFAULT_DIGITS, index:
 _NUMBER = re.compile(r"^[−+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$|^[−-]?∞$")
 
 
-def _numeric_columns(printed: pd.DataFrame) -> list[bool]:
+def numeric_columns(printed: pd.DataFrame) -> list[bool]:
     """Columns whose printed cells are all numbers or missing (right-aligned in the paper)."""
     flags = []
     for i in range(printed.shape[1]):

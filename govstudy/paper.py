@@ -557,7 +557,7 @@ _MISSING_TEXT = {"NaN", "nan", "<NA>", "None", "NaT", ""}
 def print_table_from_html(source: str) -> PrintTable | None:
     """A plain DataFrame output (pandas HTML) as a print table: a 0, 1, 2, … index dropped, missing values as
     "–", whole-number float columns ("2004.0") as integers. None when the HTML is not one simple table."""
-    from govstudy.exhibits import MISSING, _numeric_columns
+    from govstudy.exhibits import MISSING, numeric_columns
 
     if "<table" not in source:
         return None
@@ -579,7 +579,7 @@ def print_table_from_html(source: str) -> PrintTable | None:
             for r in rows:
                 r[i] = r[i][:-2] if r[i] != MISSING else r[i]
     frame = __import__("pandas").DataFrame(rows, columns=range(len(header)), dtype=object)
-    return PrintTable(header, rows, _numeric_columns(frame))
+    return PrintTable(header, rows, numeric_columns(frame))
 
 
 # --- rendering ----------------------------------------------------------------------------------

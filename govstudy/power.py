@@ -48,8 +48,8 @@ from scipy import stats
 
 from govstudy.arguments import check_alpha, check_choice, check_int, check_probability
 from govstudy.errors import ArgumentError
-from govstudy.estimators.results import Summary, _table_text, tidy_frame
-from govstudy.simulate import _FAMILY_OF, OUTCOMES, Design, DesignError, _simulate_arrays
+from govstudy.estimators.results import Summary, table_text, tidy_frame
+from govstudy.simulate import FAMILY_OF, OUTCOMES, Design, DesignError, simulate_arrays
 
 __all__ = ["power", "PowerResult"]
 
@@ -120,7 +120,7 @@ def _twfe_crv1(Y: np.ndarray, G: np.ndarray, cluster: np.ndarray | None = None) 
 
 # ---------------------------------------------------------------------------------------- one simulation
 def _one(design: Design, outcome: str, estimator: str, cluster: str, alpha: float, seed) -> tuple:
-    st, out = _simulate_arrays(design, seed, families=(_FAMILY_OF[outcome],))
+    st, out = simulate_arrays(design, seed, families=(FAMILY_OF[outcome],))
     Y, mu, eff = out[outcome]
     Y = Y.astype(float)
     G = st["cohorts"][OUTCOMES[outcome][0]]
@@ -182,7 +182,7 @@ class PowerResult:
 
     def summary(self) -> Summary:
         return Summary(f"Power analysis (SIMULATED DATA): {self.outcome}, {self.estimator}, alpha = {self.alpha}, "
-                       f"MDE at power {self.target_power}\n\n" + _table_text(self.table, 3))
+                       f"MDE at power {self.target_power}\n\n" + table_text(self.table, 3))
 
     def __repr__(self):
         return (f"<PowerResult (SIMULATED): {self.outcome}, {self.estimator}, {len(self.table)} design(s), "

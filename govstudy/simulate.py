@@ -92,7 +92,7 @@ import pandas as pd
 from govstudy.errors import GovstudyError
 
 __all__ = ["Design", "Truth", "DesignError", "simulate_panel", "calibration", "MEASURES", "OUTCOMES",
-           "COMMUNITY_TYPES", "spring_festival_months"]
+           "COMMUNITY_TYPES", "spring_festival_months", "simulate_arrays", "FAMILY_OF"]
 
 #: The four measures that roll out, with their Chinese names.
 MEASURES = {"access_list": "社区工作事项准入清单（减负）", "community_partners": "社区合伙人",
@@ -118,7 +118,8 @@ COMMUNITY_TYPES = ("新建", "商住", "回迁安置", "老旧")
 _FAMILIES = {"certificates": ("certificates",), "matters": ("completed_matters",),
              "appeals": ("appeals_received", "appeals_resolved", "days_to_resolve", "satisfaction"),
              "events": ("events", "participants")}
-_FAMILY_OF = {o: f for f, outs in _FAMILIES.items() for o in outs}
+#: the outcome family (the random stream and the measure it follows) of each outcome
+FAMILY_OF = {o: f for f, outs in _FAMILIES.items() for o in outs}
 _FAMILY_ORDER = tuple(_FAMILIES)
 
 # Month (1-12) of the Spring Festival (春节, lunar new year's day) by year.
@@ -601,8 +602,18 @@ def _simulate_family(d: Design, family: str, rng, st: dict, T: int, sf: np.ndarr
     return out
 
 
-def _simulate_arrays(d: Design, seed, families=None) -> tuple[dict, dict]:
-    """Structure and {outcome: (Y, mu, effect)} as n x T arrays; ``families`` limits the work."""
+def simulate_arrays(d: Design, seed, families=None) -> tuple[dict, dict]:
+    """The simulated panel as arrays, without building the DataFrame (what ``power`` re-simulates).
+
+    Returns ``(structure, outcomes)``: ``structure`` has ``n`` (communities) and per-community ``county``,
+    ``type`` and ``cohorts`` ({measure: first treated month, 0 = never}); ``outcomes`` maps each outcome to
+    ``(Y, mu, effect)``, n x T arrays of the draw, its mean and the true effect. ``families`` (values of
+    :data:`FAMILY_OF`) limits the work to the outcomes needed. Same seed, same numbers as :func:`simulate_panel`.
+
+    >>> st, out = simulate_arrays(Design(), seed=1, families=(FAMILY_OF["certificates"],))
+    >>> st["n"], out["certificates"][0].shape
+    (80, (80, 36))
+    """
     rng_s, rngs = _streams(seed)
     st = _structure(d, rng_s)
     T = d.n_months
@@ -765,7 +776,7 @@ def simulate_panel(design: Design | dict | None = None, seed=0):
     elif not isinstance(design, Design):
         raise TypeError(f"design must be a govstudy.simulate.Design, a dict or None, got {type(design).__name__}")
     design.validate()
-    st, out = _simulate_arrays(design, seed)
+    st, out = simulate_arrays(design, seed)
     n, T = st["n"], design.n_months
     y0, m0 = _parse_start(design.start)
     k = np.arange(T)

@@ -24,8 +24,8 @@ import statsmodels.api as sm
 
 from govstudy import ArgumentError, did_2x2, twfe
 from govstudy.errors import DataValidationError
-from govstudy.estimators.inference import (FewClustersWarning, _fe_cross, randomization_inference,
-                                           wild_cluster_bootstrap)
+from govstudy import FewClustersWarning, randomization_inference, wild_cluster_bootstrap
+from govstudy.estimators.wild_bootstrap import fe_cross
 
 
 def panel(N=20, T=8, n_treated=3, start=4, effect=0.5, seed=3):
@@ -137,10 +137,10 @@ def test_fixed_effect_algebra_general_path():
     codes = (df.id % 4).to_numpy()
     z, u = rng.normal(size=len(df)), rng.normal(size=len(df))
     fes = [df.id.to_numpy(), df.t.to_numpy()]
-    two = _fe_cross(fes, codes, 4, z, [u])[0]
-    three = _fe_cross(fes + [np.zeros(len(df), int)], codes, 4, z, [u])[0]  # constant factor: same span
-    one = _fe_cross([df.id.to_numpy()], codes, 4, z, [u])[0]
-    one_general = _fe_cross([df.id.to_numpy(), np.zeros(len(df), int)], codes, 4, z, [u])[0]
+    two = fe_cross(fes, codes, 4, z, [u])[0]
+    three = fe_cross(fes + [np.zeros(len(df), int)], codes, 4, z, [u])[0]  # constant factor: same span
+    one = fe_cross([df.id.to_numpy()], codes, 4, z, [u])[0]
+    one_general = fe_cross([df.id.to_numpy(), np.zeros(len(df), int)], codes, 4, z, [u])[0]
     np.testing.assert_allclose(two, three, atol=1e-10)
     np.testing.assert_allclose(one, one_general, atol=1e-10)
 

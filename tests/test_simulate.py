@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import govstudy
-from govstudy.simulate import (COMMUNITY_TYPES, MEASURES, OUTCOMES, Design, DesignError, _simulate_arrays,
+from govstudy.simulate import (COMMUNITY_TYPES, MEASURES, OUTCOMES, Design, DesignError, simulate_arrays,
                                calibration, simulate_panel)
 
 SMALL = Design(n_counties=2, communities_per_county=15, n_months=24,
@@ -74,7 +74,7 @@ def test_panel_says_it_is_simulated():
 def test_lean_family_path_draws_the_same_numbers_as_the_full_panel():
     panel, _ = simulate_panel(SMALL, seed=5)
     for fam, out in [("certificates", "certificates"), ("appeals", "satisfaction"), ("events", "participants")]:
-        st, arr = _simulate_arrays(SMALL, 5, families=(fam,))
+        st, arr = simulate_arrays(SMALL, 5, families=(fam,))
         np.testing.assert_allclose(panel.wide(out), arr[out][0], atol=1e-4)
 
 

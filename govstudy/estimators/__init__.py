@@ -8,9 +8,12 @@ from govstudy.estimators.bacon import BaconResult, bacon_decomposition
 from govstudy.estimators.did import did_2x2
 from govstudy.estimators.event_study import event_study
 from govstudy.errors import FewClustersWarning, FewTreatedClustersWarning, SampleWarning
-from govstudy.estimators.inference import InferenceResult, randomization_inference, wild_cluster_bootstrap
+from govstudy.estimators.inference import InferenceResult
+from govstudy.estimators.ritest import randomization_inference
+from govstudy.estimators.wild_bootstrap import wild_cluster_bootstrap
 from govstudy.estimators.results import EstimationResult, EventStudyResult, FitDesign
-from govstudy.estimators.staggered import AggregateResult, ATTgtResult, att_gt
+from govstudy.estimators.aggte import AggregateResult
+from govstudy.estimators.staggered import ATTgtResult, att_gt
 from govstudy.estimators.synth import PoorFitWarning, SynthResult, synth
 from govstudy.estimators.twfe import CollinearityWarning, twfe
 

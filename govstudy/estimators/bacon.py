@@ -22,7 +22,7 @@ import pandas as pd
 
 from govstudy.arguments import R_DID_NAMES, renamed
 from govstudy.errors import ArgumentError, DataValidationError
-from govstudy.estimators.results import Summary, _table_text, tidy_frame
+from govstudy.estimators.results import Summary, table_text, tidy_frame
 from govstudy.estimators.twfe import fe_ols
 from govstudy.panel import Panel, as_panel
 
@@ -55,7 +55,7 @@ class BaconResult:
         return Summary("\n".join([
             "Goodman-Bacon decomposition of the TWFE estimate",
             f"TWFE estimate: {self.twfe_estimate:.4f}; weighted sum of 2x2 estimates: {self.estimate:.4f}", "",
-            _table_text(self.by_type()), "", _table_text(self.table)]))
+            table_text(self.by_type()), "", table_text(self.table)]))
 
     def __repr__(self):
         return f"<BaconResult: {len(self.table)} comparisons, TWFE = {self.twfe_estimate:.4f}>"

@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats
 
 
-__all__ = ["EstimationResult", "EventStudyResult", "FitDesign", "Summary", "ci_table", "TIDY_CORE", "tidy_frame"]
+__all__ = ["EstimationResult", "EventStudyResult", "FitDesign", "Summary", "ci_table", "TIDY_CORE", "tidy_frame", "table_text"]
 
 #: The fixed first columns of every result's ``tidy()``, in this order; documented extras follow.
 TIDY_CORE = ["term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"]
@@ -107,7 +107,7 @@ def _fmt(x, d=4):
     return f"{x:.{d}f}"
 
 
-def _table_text(df: pd.DataFrame, digits=4) -> str:
+def table_text(df: pd.DataFrame, digits=4) -> str:
     return df.to_string(index=False, float_format=lambda v: f"{v:.{digits}f}")
 
 
@@ -118,7 +118,7 @@ class Report:
         raise NotImplementedError
 
     def summary(self) -> Summary:
-        lines = self._header() + ["", _table_text(self.tidy())] + [f"Note: {n}" for n in self.notes]
+        lines = self._header() + ["", table_text(self.tidy())] + [f"Note: {n}" for n in self.notes]
         return Summary("\n".join(lines))
 
     def _repr_html_(self) -> str:

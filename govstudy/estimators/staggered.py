@@ -1,4 +1,4 @@
-"""Callaway & Sant'Anna (2021) group-time average treatment effects, and their aggregation.
+"""Callaway & Sant'Anna (2021) group-time average treatment effects: prepare, compute, ATTgtResult.
 
 ``att_gt`` estimates ATT(g, t) for every treated cohort g and period t, each from a 2x2
 comparison of cohort g with a control group (never treated, or not yet treated) between t and
@@ -7,16 +7,17 @@ version), inverse probability weighting (``"ipw"``, normalised) or outcome regre
 (``"reg"``). Each ATT(g, t) carries its influence function (one value per unit); standard errors
 are analytic, ``sqrt(sum_i IF_i^2) / n``, or from a multiplier bootstrap (Mammen weights) with
 uniform sup-t bands. ``ATTgtResult.aggregate()`` forms R ``did``'s ``aggte`` summaries (simple,
-group, calendar, dynamic), including the estimation error of the cohort-share weights.
+group, calendar, dynamic; :mod:`govstudy.estimators.aggte`), including the estimation error of the
+cohort-share weights.
 
 Why our own code: R ``did``'s Python ports build a data frame per (g, t) and refit everything through
-pandas/statsmodels. Here each ATT(g, t) is computed from columns of the wide outcome array: without
-covariates as a difference of weighted (cell) means, with covariates by the 2x2 estimators below on
-plain numpy arrays. Cells are computed one at a time (with covariates, in blocks of up to 8 periods
-that share the propensity score and regression design), so besides the wide outcome (and covariate)
-arrays only n-vectors (n x 8 blocks) are temporary; the one large allocation is the n_units x n_(g,t)
-influence-function matrix that aggregation and inference need (its SEs and the pre-test use
-column sums and the J x J cross-product, never a copy of it).
+pandas/statsmodels. Here each ATT(g, t) is computed from columns of the wide outcome array: without covariates
+as a difference of weighted (cell) means, with covariates by the Sant'Anna-Zhao kernels of
+:mod:`govstudy.estimators.drdid` on plain numpy arrays. Cells are computed one at a time (with covariates, in
+blocks of up to 8 periods that share the propensity score and regression design), so besides the wide outcome
+(and covariate) arrays only n-vectors (n x 8 blocks) are temporary; the one large allocation is the n_units x
+n_(g,t) influence-function matrix that aggregation and inference need (its SEs and the pre-test use column
+sums and the J x J cross-product, never a copy of it).
 
 Conventions
 -----------
@@ -67,179 +68,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from govstudy.arguments import (R_DID_NAMES, check_alpha, check_choice, check_draws, check_int, check_nonneg_int,
+from govstudy.arguments import (R_DID_NAMES, check_alpha, check_choice, check_draws, check_nonneg_int,
                                 check_seed, names, renamed)
 from govstudy.errors import ArgumentError, DataValidationError, SampleWarning, warn
-from govstudy.estimators.logit import SeparationError, fit_logit
-from govstudy.estimators.results import Summary, _table_text, ci_table
+from govstudy.estimators.logit import SeparationError
+from govstudy.estimators.aggte import AggregateResult, aggregate, effect_points, multiplier_bootstrap
+from govstudy.estimators.drdid import did_rc, did_panel
+from govstudy.estimators.results import Summary, ci_table, table_text
 from govstudy.estimators.twfe import collinear_columns
 from govstudy.estimators.vcov import cluster_sums
 from govstudy.panel import Panel, PanelWarning, as_panel
 
 __all__ = ["att_gt", "ATTgtResult", "AggregateResult"]
-
-
-# --------------------------------------------------------------------------- 2x2 estimators (panel)
-def _ols_fit(dy, X, w, mask):
-    Xc, wc = X[mask], w[mask]
-    XtX = Xc.T @ (Xc * wc[:, None])
-    beta = np.linalg.solve(XtX, Xc.T @ (wc * dy[mask]))
-    return beta
-
-
-def _did_panel(DY, D, X, w, method):
-    """ATTs and influence functions (scaled as in DRDID: per subsample unit) of the panel 2x2 estimators.
-
-    ``DY`` is an (n, m) matrix of outcome changes sharing one treated/control sample, design X and weights
-    (e.g. the post-treatment periods of one cohort against its base period): the propensity score and the
-    control-regression design are fitted once, the m outcome regressions in one solve. Returns (m,) ATTs
-    and an (n, m) influence-function matrix; a 1-D ``dy`` gives a scalar and a vector. The third value is the
-    propensity-score fit's ``problem`` (see ``_logit``; None for ``"reg"``).
-    """
-    one = DY.ndim == 1
-    DY = DY[:, None] if one else DY
-    n = len(D)
-    problem = None
-    if method in ("dr", "reg"):
-        wols = w * (1 - D)
-        XtX = X.T @ (X * wols[:, None])
-        beta = np.linalg.solve(XtX, X.T @ (wols[:, None] * DY))
-        OUT = X @ beta
-        XpX_inv = np.linalg.inv(XtX / n)
-        E = wols[:, None] * (DY - OUT)          # alr_ols of column c is E[:, c, None] * (X @ XpX_inv)
-
-        def alr_ols_at(v):                      # alr_ols @ v for every column
-            return E * (X @ (XpX_inv @ v))[:, None]
-    if method in ("dr", "ipw"):
-        fit = fit_logit(D, X, w)
-        ps, Hinv, problem = fit.p, fit.hinv, fit.problem
-        ps = np.minimum(ps, 1 - 1e-6)
-        trim = np.where(D == 0, ps < 0.995, True)
-        alr_ps = ((w * (D - ps))[:, None] * X) @ (Hinv * n)
-        w_t = trim * w * D
-        w_c = trim * w * ps * (1 - D) / (1 - ps)
-        mt, mc = w_t.mean(), w_c.mean()
-    if method == "dr":
-        R = DY - OUT
-        at, ac = w_t[:, None] * R, w_c[:, None] * R
-        eta_t, eta_c = at.mean(0) / mt, ac.mean(0) / mc
-        inf_t = (at - w_t[:, None] * eta_t - alr_ols_at((w_t[:, None] * X).mean(0))) / mt
-        M2 = X.T @ (w_c[:, None] * (R - eta_c)) / n
-        inf_c = (ac - w_c[:, None] * eta_c + alr_ps @ M2 - alr_ols_at((w_c[:, None] * X).mean(0))) / mc
-    elif method == "ipw":
-        at, ac = w_t[:, None] * DY, w_c[:, None] * DY
-        eta_t, eta_c = at.mean(0) / mt, ac.mean(0) / mc
-        inf_t = (at - w_t[:, None] * eta_t) / mt
-        M2 = X.T @ (w_c[:, None] * (DY - eta_c)) / n
-        inf_c = (ac - w_c[:, None] * eta_c + alr_ps @ M2) / mc
-    else:  # reg
-        w_t = w * D
-        mt = w_t.mean()
-        eta_t = (w_t[:, None] * DY).mean(0) / mt
-        eta_c = (w_t[:, None] * OUT).mean(0) / mt
-        inf_t = w_t[:, None] * (DY - eta_t) / mt
-        inf_c = (w_t[:, None] * (OUT - eta_c) + alr_ols_at((w_t[:, None] * X).mean(0))) / mt
-    att, inf = eta_t - eta_c, inf_t - inf_c
-    return (float(att[0]), inf[:, 0], problem) if one else (att, inf, problem)
-
-
-# --------------------------------------------------------------------------- 2x2 estimators (repeated cross-sections)
-def _lead(wk, v):
-    """Weighted mean E[wk v] / E[wk] and its influence function (no estimation effect of nuisances)."""
-    m = wk.mean()
-    est = (wk * v).mean() / m
-    return est, wk * (v - est) / m
-
-
-def _ols_alr(y, X, w, mask):
-    """OLS of y on X over ``mask`` (weights w): fitted values for every row and the asymptotic linear
-    representation of the coefficients (n x k, scaled per row of the whole 2x2 sample)."""
-    n = len(y)
-    beta = _ols_fit(y, X, w, mask)
-    fit = X @ beta
-    ww = w * mask
-    XpX = (X * ww[:, None]).T @ X / n
-    if np.linalg.matrix_rank(XpX) < X.shape[1]:
-        raise np.linalg.LinAlgError("singular outcome-regression design")
-    return fit, ((ww * (y - fit))[:, None] * X) @ np.linalg.inv(XpX)
-
-
-def _did_rc(y, post, D, X, w, method):
-    """One ATT from repeated cross-sections (two periods) and its per-observation influence function.
-
-    The estimators of Sant'Anna & Zhao (2020) for repeated cross-sections, as in R ``DRDID``
-    (``drdid_rc``: locally efficient doubly robust; ``std_ipw_did_rc``: normalised IPW; ``reg_did_rc``:
-    outcome regression), derived here from the estimating equations: y observed at the post (post=1)
-    or base (post=0) period; D = treated-cohort indicator; X with an intercept column. The influence
-    function is scaled per observation of this 2x2 sample (mean zero, SE = sqrt(sum IF^2) / n_obs).
-    The propensity score is trimmed as in the panel estimators (controls with p >= 0.995 get weight 0).
-    The third value is the propensity-score fit's ``problem`` (see ``_logit``; None for ``"reg"``).
-    """
-    n = len(y)
-    w = w / w.mean()
-    problem = None
-    c0, c1 = (D == 0) & (post == 0), (D == 0) & (post == 1)
-    t0, t1 = (D == 1) & (post == 0), (D == 1) & (post == 1)
-    if method in ("dr", "ipw"):
-        fit = fit_logit(D, X, w)
-        ps, Hinv, problem = fit.p, fit.hinv, fit.problem
-        ps = np.minimum(ps, 1 - 1e-6)
-        trim = np.where(D == 0, ps < 0.995, True)
-        alr_ps = ((w * (D - ps))[:, None] * X) @ (Hinv * n)
-        odds = trim * w * ps * (1 - D) / (1 - ps)
-        w_c0, w_c1 = odds * (1 - post), odds * post
-        w_t0, w_t1 = trim * w * D * (1 - post), trim * w * D * post
-    if method in ("dr", "reg"):
-        out_c0, alr_c0 = _ols_alr(y, X, w, c0)
-        out_c1, alr_c1 = _ols_alr(y, X, w, c1)
-
-    if method == "ipw":
-        a_t1, f_t1 = _lead(w_t1, y)
-        a_t0, f_t0 = _lead(w_t0, y)
-        a_c1, f_c1 = _lead(w_c1, y)
-        a_c0, f_c0 = _lead(w_c0, y)
-        M2 = ((w_c1 * (y - a_c1))[:, None] * X).mean(0) / w_c1.mean() \
-            - ((w_c0 * (y - a_c0))[:, None] * X).mean(0) / w_c0.mean()
-        return (a_t1 - a_t0) - (a_c1 - a_c0), (f_t1 - f_t0) - (f_c1 - f_c0 + alr_ps @ M2), problem
-
-    if method == "reg":
-        w_d = w * D
-        a_t1, f_t1 = _lead(w_d * post, y)
-        a_t0, f_t0 = _lead(w_d * (1 - post), y)
-        a_c, f_c = _lead(w_d, out_c1 - out_c0)
-        M1 = (w_d[:, None] * X).mean(0) / w_d.mean()
-        return (a_t1 - a_t0) - a_c, (f_t1 - f_t0) - (f_c + (alr_c1 - alr_c0) @ M1), problem
-
-    # dr (locally efficient): control outcome regressions by period, treated ones for the efficiency terms
-    out_t0, alr_t0 = _ols_alr(y, X, w, t0)
-    out_t1, alr_t1 = _ols_alr(y, X, w, t1)
-    r = y - np.where(post == 1, out_c1, out_c0)
-    w_d = w_t0 + w_t1
-    a_t1, f_t1 = _lead(w_t1, r)
-    a_t0, f_t0 = _lead(w_t0, r)
-    a_c1, f_c1 = _lead(w_c1, r)
-    a_c0, f_c0 = _lead(w_c0, r)
-    d1, d0 = out_t1 - out_c1, out_t0 - out_c0
-    a_d1, f_d1 = _lead(w_d, d1)
-    a_dt1, f_dt1 = _lead(w_t1, d1)
-    a_d0, f_d0 = _lead(w_d, d0)
-    a_dt0, f_dt0 = _lead(w_t0, d0)
-    att = (a_t1 - a_t0) - (a_c1 - a_c0) + (a_d1 - a_dt1) - (a_d0 - a_dt0)
-
-    def xbar(wk):  # E[wk X] / E[wk]
-        return (wk[:, None] * X).mean(0) / wk.mean()
-    # estimation effect of the control regressions (beta_post, beta_pre): derivative of the ATT, term by term
-    #   -(tau_treat_post - tau_treat_pre) enters through r; +(tau_cont_post - tau_cont_pre) likewise; the
-    #   efficiency terms through d1, d0.  Post-period coefficients with a + sign, pre-period with a -.
-    g1 = -xbar(w_t1) + xbar(w_c1)          # from (tau_treat_post - tau_cont_post)
-    g0 = -xbar(w_t0) + xbar(w_c0)          # from (tau_treat_pre - tau_cont_pre)
-    mom1 = xbar(w_d) - xbar(w_t1)
-    mom0 = xbar(w_d) - xbar(w_t0)
-    f_or = alr_c1 @ (g1 - mom1) - alr_c0 @ (g0 - mom0) + alr_t1 @ mom1 - alr_t0 @ mom0
-    M2 = ((w_c1 * (r - a_c1))[:, None] * X).mean(0) / w_c1.mean() \
-        - ((w_c0 * (r - a_c0))[:, None] * X).mean(0) / w_c0.mean()
-    inf = (f_t1 - f_t0) - (f_c1 - f_c0 + alr_ps @ M2) + (f_d1 - f_dt1) - (f_d0 - f_dt0) + f_or
-    return att, inf, problem
 
 
 # --------------------------------------------------------------------------- one ATT(g, t)
@@ -297,89 +137,18 @@ def _gt_rc(yt, yb, xt, xb, treat, ctrl, wu, method, out):
     post = np.concatenate([np.ones(len(it)), np.zeros(len(ib))])
     D = treat[uid].astype(float)
     X = np.column_stack([np.ones(len(uid))] + [np.concatenate([a[it], b[ib]]) for a, b in zip(xt, xb)])
-    att, f, problem = _did_rc(y, post, D, X, wu[uid], method)
+    att, f, problem = did_rc(y, post, D, X, wu[uid], method)
     out[:] = np.bincount(uid, weights=f * (n / len(uid)), minlength=n)
     return att, True, problem
 
 
-# --------------------------------------------------------------------------- results
-class AggregateResult:
-    """An aggregation of ATT(g, t) (like R did's ``aggte``): an overall effect plus per-element rows."""
-
-    def __init__(self, kind, overall, overall_se, table, crit, alpha, n, inf_overall, inf_elems, boot):
-        self.kind, self.alpha, self.n = kind, alpha, n
-        self.estimate, self.std_error = float(overall), float(overall_se)
-        self._table = table
-        self.crit = crit
-        self.influence = inf_overall
-        self.element_influence = inf_elems
-        self.bootstrap = boot
-
-    def tidy(self, overall: bool = True) -> pd.DataFrame:
-        """Rows: the overall effect (``term="overall"``) then each element (event time, cohort or period)."""
-        q = stats.norm.ppf(1 - self.alpha / 2)
-        head = ci_table([self.estimate], [self.std_error], None, self.alpha, q)
-        head.insert(0, "term", ["overall"])
-        rows = self._table
-        return pd.concat([head, rows], ignore_index=True) if overall and len(rows) else (
-            head if overall else rows.reset_index(drop=True))
-
-    def summary(self) -> Summary:
-        what = {"simple": "weighted average of all post-treatment ATT(g,t)",
-                "group": "average over cohorts of each cohort's average effect",
-                "calendar": "average over periods of each period's average effect",
-                "dynamic": "average of event-time effects e >= 0"}[self.kind]
-        lines = [f"Aggregated ATT ({self.kind}): {what}", f"Units: {self.n}",
-                 f"Overall: {self.estimate:.4f} (SE {self.std_error:.4f})"]
-        if len(self._table):
-            band = "uniform (sup-t) bands" if self.crit is not None else "pointwise intervals"
-            lines += ["", f"By element ({band}):", _table_text(self._table)]
-        return Summary("\n".join(lines))
-
-    def __repr__(self):
-        return f"<AggregateResult {self.kind}: ATT = {self.estimate:.4f} (SE {self.std_error:.4f})>"
-
-    def _repr_html_(self):
-        t = self.tidy().to_html(index=False, float_format=lambda v: f"{v:.4f}", na_rep="")
-        return f"<div><strong>Aggregated ATT ({html.escape(self.kind)})</strong>{t}</div>"
-
-    def plot(self, ax=None):
-        import matplotlib.pyplot as plt
-        from govstudy.plots import cjk_figure
-
-        t = self._table
-        if not len(t):
-            raise ValueError("a 'simple' aggregation has a single number; nothing to plot")
-        xcol = {"dynamic": "event_time", "group": "cohort", "calendar": "time"}[self.kind]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
-        post = t["event_time"].to_numpy() >= 0 if self.kind == "dynamic" else np.ones(len(t), bool)
-        labels = None if self.kind == "dynamic" else t["cohort_period" if self.kind == "group" else "period"]
-        _effect_points(ax, np.arange(len(t)) if labels is not None else t[xcol].to_numpy(), t, post, labels)
-        ax.set_xlabel(xcol.replace("_", " "))
-        ax.set_ylabel("ATT")
-        ax.set_title(f"Callaway-Sant'Anna, {self.kind} aggregation")
-        cjk_figure(ax.figure)
-        return ax
-
-
-def _effect_points(ax, x, t, post, labels):
-    """Estimates with confidence intervals: post-treatment in blue, pre-treatment in grey."""
-    for mask, color, name in ((~post, "tab:grey", "pre"), (post, "tab:blue", "post")):
-        if not mask.any():
-            continue
-        s = t[mask]
-        ax.errorbar(x[mask], s["estimate"], yerr=[s["estimate"] - s["ci_low"], s["ci_high"] - s["estimate"]],
-                    fmt="o", color=color, capsize=3, label=name)
-    ax.axhline(0, color="black", lw=0.8)
-    if labels is not None:
-        ax.set_xticks(x, list(labels), rotation=45 if len(x) > 12 else 0)
-
-
+# --------------------------------------------------------------------------- result
 class ATTgtResult:
     """Group-time average treatment effects with influence functions.
 
-    Attributes: ``groups``, ``times``, ``att``, ``se``, ``influence`` (n_units x n_gt), ``pretest``.
+    Attributes: ``groups``, ``times``, ``att``, ``se``, ``influence`` (n_units x n_gt), ``pretest``; for
+    aggregation (:mod:`govstudy.estimators.aggte`) ``cohort_positions`` (each cell's cohort as a period position
+    1..T), ``unit_cohorts``, ``unit_weights``, ``cluster_codes``, ``period_values`` and ``bootstrap_args``.
     The headline ``.estimate`` / ``.std_error`` is the ``"simple"`` aggregation.
     """
 
@@ -387,31 +156,31 @@ class ATTgtResult:
                  info, notes, boot_args, pretest, *, event_times, period_map, period_values):
         self.groups, self.times, self.bases = groups, times, bases
         self.event_times, self.period_map = np.asarray(event_times, np.int64), period_map
-        self._period_values = np.asarray(period_values)
-        self._gpos = np.searchsorted(self._period_values, groups) + 1     # cohorts as positions 1..T
+        self.period_values = np.asarray(period_values)
+        self.cohort_positions = np.searchsorted(self.period_values, groups) + 1     # cohorts as positions 1..T
         self.att, self.influence, self.se = att, inf, se
         self.crit, self.alpha = crit, alpha
-        self._G, self._w, self._cl = unit_cohort, unit_weight, cluster_codes
+        self.unit_cohorts, self.unit_weights, self.cluster_codes = unit_cohort, unit_weight, cluster_codes
         self.n = len(unit_cohort)
         self.info, self.notes = info, notes
-        self._boot = boot_args
+        self.bootstrap_args = boot_args
         self.pretest = pretest
 
     # ---- inference helpers
-    def _se_from_inf(self, inf):
+    def se_from_influence(self, inf):
         inf = np.atleast_2d(inf.T).T
-        if self._cl is not None:
-            inf = cluster_sums(self._cl, inf)
+        if self.cluster_codes is not None:
+            inf = cluster_sums(self.cluster_codes, inf)
         return np.sqrt(np.einsum("ij,ij->j", inf, inf)) / self.n
 
-    def _bands(self, est, inf):
+    def bands(self, est, inf):
         """(se, crit) for a set of estimates: analytic (crit None) or bootstrap."""
-        if self._boot is None:
-            return self._se_from_inf(inf), None
-        B, seed = self._boot
-        return _mboot(inf, self._cl, self.n, B, seed, self.alpha)
+        if self.bootstrap_args is None:
+            return self.se_from_influence(inf), None
+        B, seed = self.bootstrap_args
+        return multiplier_bootstrap(inf, self.cluster_codes, self.n, B, seed, self.alpha)
 
-    def _shown(self, values) -> list:
+    def shown(self, values) -> list:
         """Periods for messages: integers as integers, calendar periods as the data wrote them."""
         return [int(v) for v in values] if self.period_map.kind == "integer" else self.period_map.labels(values)
 
@@ -437,7 +206,7 @@ class ATTgtResult:
     def summary(self) -> Summary:
         lines = ["Callaway & Sant'Anna (2021) group-time average treatment effects"]
         lines += [f"{k}: {v}" for k, v in self.info.items()]
-        lines += ["", _table_text(self.tidy().drop(columns=["term"]))]
+        lines += ["", table_text(self.tidy().drop(columns=["term"]))]
         if self.pretest:
             p = self.pretest
             lines.append(f"Pre-test of parallel trends (all pre-treatment ATT(g,t) = 0): "
@@ -465,7 +234,7 @@ class ATTgtResult:
         names = dict(zip(t["time"], t["period"]))
         for a, g in zip(axes[:, 0], gs):
             s = t[t["cohort"] == g]
-            _effect_points(a, s["time"].map(pos).to_numpy(), s, s["post"].to_numpy(), None)
+            effect_points(a, s["time"].map(pos).to_numpy(), s, s["post"].to_numpy(), None)
             a.set_title(f"cohort {s['cohort_period'].iloc[0]}", fontsize=10)
         last = axes[-1, 0]
         last.set_xticks(list(pos.values()), [names[v] for v in pos], rotation=45 if len(pos) > 12 else 0)
@@ -477,151 +246,10 @@ class ATTgtResult:
         """Aggregate ATT(g,t) like R did's ``aggte``: ``"simple"``, ``"group"``, ``"calendar"``, ``"dynamic"``.
 
         Cohort-share weights are estimated, and their estimation error enters the influence function.
-        ``min_e``/``max_e`` restrict event times (dynamic; ``max_e`` also for simple/group).
+        ``min_e``/``max_e`` restrict event times (dynamic; ``max_e`` also for simple/group). See
+        :func:`govstudy.estimators.aggte.aggregate`.
         """
-        check_choice(kind, "kind", ("simple", "group", "calendar", "dynamic"))
-        min_e, max_e = _event_bound(min_e, "min_e"), _event_bound(max_e, "max_e")
-        # positions 1..T: event time counts periods in order; labels are mapped back to period values below
-        g, att, inf = self._gpos, self.att, self.influence
-        t = g + self.event_times
-        glist = np.unique(g)
-        ww = self._w
-        pg_g = np.array([np.mean(ww * (self._G == gg)) for gg in glist])
-        pg = pg_g[np.searchsorted(glist, g)]
-
-        def wif(keep):
-            # estimation error of the weights pg[keep] / sum(pg[keep])
-            ind = np.column_stack([ww * (self._G == gg) for gg in g[keep]])  # n x k
-            s = pg[keep].sum()
-            if1 = (ind - pg[keep]) / s
-            if2 = np.outer((ind - pg[keep]).sum(1), pg[keep] / s ** 2)
-            return if1 - if2
-
-        def agg(keep, weights, with_wif=True):
-            keep = np.flatnonzero(keep)
-            wa = weights / weights.sum()
-            est = float(att[keep] @ wa)
-            f = inf[:, keep] @ wa
-            if with_wif:
-                f = f + wif(keep) @ att[keep]
-            return est, f
-
-        e_all = t - g
-        e_post = sorted(int(v) for v in np.unique(e_all[e_all >= 0]))
-
-        def nothing(what):
-            return ValueError(f"aggregate({kind!r}, min_e={min_e}, max_e={max_e}): {what}; the event times "
-                              f"available are {sorted(int(v) for v in np.unique(e_all))} (post-treatment: {e_post})")
-
-        if kind == "simple":
-            keep = (g <= t) & (t - g <= max_e)
-            if not keep.any():
-                raise nothing("no post-treatment ATT(g,t) with event time e <= max_e")
-            est, f = agg(keep, pg[keep])
-            se, _ = self._bands(np.array([est]), f[:, None])
-            return AggregateResult(kind, est, se[0], pd.DataFrame(), None, self.alpha, self.n, f, None, self._boot)
-        if kind == "group":
-            empty = self._shown([self._period_values[gg - 1] for gg in glist
-                                 if not ((g == gg) & (gg <= t) & (t - gg <= max_e)).any()])
-            if empty:
-                raise nothing(f"cohort(s) {empty} have no post-treatment ATT(g,t) with event time e <= max_e")
-            vals, fs = [], []
-            for gg in glist:
-                keep = (g == gg) & (gg <= t) & (t - gg <= max_e)
-                est, f = agg(keep, np.ones(keep.sum()), with_wif=False)
-                vals.append(est)
-                fs.append(f)
-            vals, F = np.array(vals), np.column_stack(fs)
-            wa = pg_g / pg_g.sum()
-            overall = float(vals @ wa)
-            # wif over cohorts
-            ind = np.column_stack([ww * (self._G == gg) for gg in glist])
-            s = pg_g.sum()
-            wf = (ind - pg_g) / s - np.outer((ind - pg_g).sum(1), pg_g / s ** 2)
-            f_all = F @ wa + wf @ vals
-            labels, key = glist, "cohort"
-        elif kind == "dynamic":
-            e = t - g
-            eseq = np.unique(e)
-            eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
-            if not len(eseq):
-                raise nothing("no event time e with min_e <= e <= max_e")
-            if not (eseq >= 0).any():
-                raise nothing("no post-treatment event time e >= 0 with min_e <= e <= max_e")
-            vals, fs = [], []
-            for ee in eseq:
-                keep = e == ee
-                est, f = agg(keep, pg[keep])
-                vals.append(est)
-                fs.append(f)
-            vals, F = np.array(vals), np.column_stack(fs)
-            post = eseq >= 0
-            overall = float(vals[post].mean())
-            f_all = F[:, post].mean(1)
-            labels, key = eseq, "event_time"
-        else:  # calendar
-            tl = np.unique(t)
-            tl = tl[tl >= glist.min()]
-            vals, fs, lab = [], [], []
-            for tt in tl:
-                keep = (t == tt) & (g <= t)
-                if not keep.any():
-                    continue
-                est, f = agg(keep, pg[keep])
-                vals.append(est)
-                fs.append(f)
-                lab.append(tt)
-            vals, F = np.array(vals), np.column_stack(fs)
-            overall = float(vals.mean())
-            f_all = F.mean(1)
-            labels, key = np.array(lab), "time"
-        se_el, crit = self._bands(vals, F)
-        se_all, _ = self._bands(np.array([overall]), f_all[:, None])
-        q = crit if crit is not None else stats.norm.ppf(1 - self.alpha / 2)
-        tab = ci_table(vals, se_el, None, self.alpha, q)
-        if key == "event_time":
-            tab.insert(0, "term", [f"{key}={v}" for v in labels])
-            tab[key] = labels
-            tab["post"] = labels >= 0
-        else:
-            values = self._period_values[np.asarray(labels, np.int64) - 1]
-            written = self.period_map.labels(values)
-            tab.insert(0, "term", [f"{key}={v}" for v in written])
-            tab[key] = values
-            tab["cohort_period" if key == "cohort" else "period"] = written
-        return AggregateResult(kind, overall, se_all[0], tab, crit, self.alpha, self.n, f_all, F, self._boot)
-
-
-def _event_bound(v, name):
-    """An event-time bound: a whole number, or ±inf for no bound."""
-    if isinstance(v, (float, np.floating)) and np.isinf(v):
-        return float(v)
-    return check_int(v, name)
-
-
-def _mboot(inf, cl, n, B, seed, alpha):
-    """Multiplier bootstrap (Mammen weights): SEs by the normalised IQR and a sup-t critical value."""
-    rng = np.random.default_rng(seed)
-    inf = np.atleast_2d(inf.T).T
-    if cl is not None:
-        inf = cluster_sums(cl, inf)
-    m = inf.shape[0]
-    k = (np.sqrt(5) + 1) / 2
-    p = k / np.sqrt(5)
-    out = np.empty((B, inf.shape[1]))
-    step = max(1, 250_000 // max(m, 1))  # draws in row blocks of ~2 MB (same stream as one block)
-    for s in range(0, B, step):
-        b = min(step, B - s)
-        v = np.where(rng.random((b, m)) < p, 1 - k, k)
-        out[s:s + b] = v @ inf / n
-    q75, q25 = np.quantile(out, [0.75, 0.25], axis=0)
-    se = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
-    ok = se > np.sqrt(np.finfo(float).eps) * 10
-    if ok.sum() == 0:
-        return se, None
-    tstat = np.max(np.abs(out[:, ok]) / se[ok], axis=1)
-    crit = float(np.quantile(tstat, 1 - alpha))
-    return se, crit
+        return aggregate(self, kind, min_e, max_e)
 
 
 # --------------------------------------------------------------------------- main
@@ -859,7 +487,7 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
                 jj = np.array(js[c:c + 8])
                 DY = Y[np.ix_(idx, tis[jj])] - Y[idx, b][:, None]
                 try:
-                    a, F, problem = _did_panel(DY, D, X, wu[idx], method)
+                    a, F, problem = did_panel(DY, D, X, wu[idx], method)
                 except np.linalg.LinAlgError as e:
                     raise singular(jj, e) from None
                 if problem:
@@ -928,7 +556,7 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
     res = ATTgtResult(period_values[gs - 1], period_values[ts - 1], period_values[tlist[bs] - 1], att, inf, None,
                       None, alpha, G, wu, cl_codes, {}, notes, None if bootstrap is None else (int(bootstrap), seed),
                       None, event_times=ts - gs, period_map=period_map, period_values=period_values)
-    se, crit = res._bands(att, inf)
+    se, crit = res.bands(att, inf)
     res.se, res.crit = np.where(is_ref, 0.0, se), crit  # reference cells (universal base) are 0 by construction
     # pre-test: Wald on pre-treatment ATT(g,t) (excluding reference cells)
     pre = (ts < gs) & ~is_ref
