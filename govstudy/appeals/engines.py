@@ -58,7 +58,7 @@ class Engine:
 
 
 class DuckDBEngine(Engine):
-    """DuckDB in process, on a temporary database file so that large logs spill to disk instead of memory.
+    """DuckDB in process: an in-memory database that spills to a temporary folder beyond ``memory_limit``.
 
     ``memory_limit`` (e.g. ``"1GB"``) and ``threads`` are passed to DuckDB; None keeps its defaults.
     """
@@ -71,7 +71,7 @@ class DuckDBEngine(Engine):
         except ImportError:  # pragma: no cover - a dependency of govstudy
             raise ImportError("engine='duckdb' needs the duckdb package: pip install duckdb") from None
         self._dir = tempfile.TemporaryDirectory(prefix="govstudy-duckdb-")
-        self.con = duckdb.connect(str(Path(self._dir.name) / "appeals.duckdb"))
+        self.con = duckdb.connect(":memory:", config={"temp_directory": str(Path(self._dir.name) / "spill")})
         self.con.execute("SET autoinstall_known_extensions = false")
         self.con.execute("SET autoload_known_extensions = false")
         self.con.execute("SET preserve_insertion_order = false")
