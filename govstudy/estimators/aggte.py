@@ -26,7 +26,7 @@ from govstudy.arguments import check_choice, check_int
 from govstudy.estimators.results import Summary, ci_table, table_text
 from govstudy.estimators.vcov import cluster_sums
 
-__all__ = ["AggregateResult", "aggregate", "multiplier_bootstrap", "effect_points", "event_bound"]
+__all__ = ["AggregateResult", "aggregate", "influence_bands", "multiplier_bootstrap", "effect_points", "event_bound"]
 
 
 class AggregateResult:
@@ -226,6 +226,19 @@ def event_bound(v, name):
     if isinstance(v, (float, np.floating)) and np.isinf(v):
         return float(v)
     return check_int(v, name)
+
+
+def influence_bands(inf, cl, n: int, bootstrap_args, alpha: float):
+    """(se, crit) of estimates with per-unit influence functions ``inf`` (n x k): analytic,
+    ``sqrt(sum IF^2) / n`` summed within clusters ``cl`` (crit None), or the multiplier bootstrap's
+    SEs and sup-t critical value when ``bootstrap_args = (B, seed)``."""
+    if bootstrap_args is not None:
+        B, seed = bootstrap_args
+        return multiplier_bootstrap(inf, cl, n, B, seed, alpha)
+    inf = np.atleast_2d(inf.T).T
+    if cl is not None:
+        inf = cluster_sums(cl, inf)
+    return np.sqrt(np.einsum("ij,ij->j", inf, inf)) / n, None
 
 
 def multiplier_bootstrap(inf, cl, n, B, seed, alpha):

@@ -63,6 +63,7 @@ Example
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ from govstudy.arguments import (R_DID_NAMES, check_alpha, check_choice, check_dr
                                 check_seed, names, renamed)
 from govstudy.errors import ArgumentError, DataValidationError, SampleWarning, warn
 from govstudy.estimators.logit import SeparationError
-from govstudy.estimators.aggte import AggregateResult, aggregate, effect_points, multiplier_bootstrap
+from govstudy.estimators.aggte import AggregateResult, aggregate, effect_points, influence_bands
 from govstudy.estimators.drdid import did_rc, did_panel
 from govstudy.estimators.results import Summary, ci_table, table_text
 from govstudy.estimators.twfe import collinear_columns
@@ -153,7 +154,7 @@ class ATTgtResult:
     """
 
     def __init__(self, groups, times, bases, att, inf, se, crit, alpha, unit_cohort, unit_weight, cluster_codes,
-                 info, notes, boot_args, pretest, *, event_times, period_map, period_values):
+                 info, notes, boot_args, pretest, *, event_times, period_map, period_values, units=None):
         self.groups, self.times, self.bases = groups, times, bases
         self.event_times, self.period_map = np.asarray(event_times, np.int64), period_map
         self.period_values = np.asarray(period_values)
@@ -165,20 +166,12 @@ class ATTgtResult:
         self.info, self.notes = info, notes
         self.bootstrap_args = boot_args
         self.pretest = pretest
+        self.units = units
 
     # ---- inference helpers
-    def se_from_influence(self, inf):
-        inf = np.atleast_2d(inf.T).T
-        if self.cluster_codes is not None:
-            inf = cluster_sums(self.cluster_codes, inf)
-        return np.sqrt(np.einsum("ij,ij->j", inf, inf)) / self.n
-
     def bands(self, est, inf):
-        """(se, crit) for a set of estimates: analytic (crit None) or bootstrap."""
-        if self.bootstrap_args is None:
-            return self.se_from_influence(inf), None
-        B, seed = self.bootstrap_args
-        return multiplier_bootstrap(inf, self.cluster_codes, self.n, B, seed, self.alpha)
+        """(se, crit) for estimates with influence functions ``inf``: analytic (crit None) or bootstrap."""
+        return influence_bands(inf, self.cluster_codes, self.n, self.bootstrap_args, self.alpha)
 
     def shown(self, values) -> list:
         """Periods for messages: integers as integers, calendar periods as the data wrote them."""
@@ -252,61 +245,37 @@ class ATTgtResult:
         return aggregate(self, kind, min_e, max_e)
 
 
-# --------------------------------------------------------------------------- main
-@renamed(R_DID_NAMES)
-def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None = None, time: str | None = None,
-           cohort: str | None = None, treat: str | None = None, covariates=None, control: str = "never",
-           method: str = "dr", anticipation: int = 0, base_period: str = "varying", cluster: str | None = None,
-           bootstrap: int | None = None, seed: int | None = None, weights: str | None = None,
-           unbalanced: str = "keep", freq: str | None = None, mid_period: str | None = None,
-           alpha: float = 0.05) -> ATTgtResult:
-    """Callaway & Sant'Anna (2021) ATT(g, t) with analytic influence-function standard errors.
+# --------------------------------------------------------------------------- prepare, cells, compute
+@dataclass(eq=False)
+class _Prepared:
+    """What ``att_gt`` reads from the Panel (see :func:`_prepare`); positions 1..T stand for periods."""
+    Y: np.ndarray
+    Xw: list
+    G: np.ndarray
+    wu: np.ndarray
+    tlist: np.ndarray
+    glist: np.ndarray
+    cl_codes: np.ndarray | None
+    units: pd.Index
+    period_values: np.ndarray
+    period_map: object
+    covariates: list
+    cohort_col: str
+    balanced: bool
+    sizes: dict
+    notes: list
+    cluster: str | None
 
-    Parameters
-    ----------
-    data : long DataFrame (or Panel, which brings its columns); y, unit, time : column names. ``time`` in
-        any form :mod:`govstudy.periods` reads (integers, dates, ``"2023-01"``; ``freq="M"`` for yyyymm).
-    cohort : first treated period, written like ``time`` (or adoption dates); **never treated: 0, NaN,
-        blank, None, NaT or ±inf**. Or ``treat``: an absorbing 0/1 treatment (the cohort is derived).
-    covariates : pre-treatment covariate column(s) (values at the base period are used).
-    control : ``"never"`` (never-treated units) or ``"notyet"`` (never and not-yet treated).
-    method : ``"dr"`` (doubly robust, default), ``"ipw"`` or ``"reg"``.
-    anticipation : periods of anticipation (a whole number >= 0, default 0).
-    base_period : ``"varying"`` (default) or ``"universal"``.
-    cluster : a unit-level (time-invariant) column; influence functions are summed within clusters.
-    bootstrap : number of multiplier-bootstrap draws (>= 2, e.g. 999) for SEs and uniform bands;
-        ``None`` (default) uses analytic SEs and pointwise intervals. ``seed`` (>= 0) fixes the draws.
-    weights : unit-level sampling weights (units with weight 0 are removed; normalised to mean 1 over the
-        units that remain).
-    unbalanced : ``"keep"`` (default), ``"rc"`` or ``"drop"``: how an unbalanced panel is used (see the
-        module docstring); each warns, saying what balancing would drop. ``"rc"`` works with or without
-        covariates (own-period covariate values) and also serves true repeated cross-sections (one
-        unit id per row).
+    def label(self, pos):
+        """A position 1..T as the user reads it: the period value (integers) or its label."""
+        v = self.period_values[int(pos) - 1]
+        return int(v) if self.period_map.kind == "integer" else self.period_map.label(v)
 
-    Periods are counted in order (as R ``did``): event time, anticipation and the varying base period
-    count observed periods; a warning names the gaps of unevenly spaced periods.
 
-    Returns
-    -------
-    ATTgtResult; ``.tidy()`` has ``cohort, time, event_time, estimate, std_error, ci_low, ci_high`` and the
-    labels ``cohort_period``, ``period``; ``.aggregate(kind)`` returns simple / group / calendar / dynamic
-    summaries; ``.pretest`` holds the Wald pre-test of parallel trends.
-    """
-    check_choice(control, "control", ("never", "notyet"))
-    check_choice(method, "method", ("dr", "ipw", "reg"))
-    check_choice(base_period, "base_period", ("varying", "universal"))
-    check_choice(unbalanced, "unbalanced", ("keep", "drop", "rc"))
-    anticipation = check_nonneg_int(anticipation, "anticipation")
-    bootstrap = check_draws(bootstrap)
-    seed = check_seed(seed)
-    alpha = check_alpha(alpha)
-    if cluster is not None and not isinstance(cluster, str):
-        raise ArgumentError(f"cluster= is one column name (two-way clustering is not supported), got {cluster!r}")
-    p = as_panel(data, unit=unit, time=time, y=y, cohort=cohort, treat=treat, covariates=covariates,
-                 weights=weights, cluster=cluster, freq=freq, mid_period=mid_period)
-    if p.y is None or p.cohort_values is None:
-        raise ArgumentError("att_gt needs y= (the outcome) and cohort= (first treated period) or treat= (absorbing 0/1)")
-    covariates = list(p.covariates) if covariates is None else names(covariates)
+def _prepare(p: Panel, *, covariates: list, weights, control: str, anticipation: int, unbalanced: str) -> _Prepared:
+    """Everything the (g, t) loop needs, read from the Panel once: wide outcome and covariate arrays over the
+    kept units and periods, cohorts as period positions, unit weights and cluster codes (with the warnings and
+    notes of every change to the sample)."""
     cluster = p.cluster_col
     notes: list[str] = []
     uneven = p.warn_uneven("att_gt")
@@ -375,7 +344,6 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
     wu = wu / wu.mean()
     tlist = tlist[tmask]
     units_kept = p.units[keep_u]
-    n = len(G)
     glist = np.unique(G[(G > 0)])
     if control == "notyet" and not (G == 0).any():
         glist = glist[glist < G.max()]
@@ -402,8 +370,6 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
         cu = np.zeros(p.n_units, np.int64)
         cu[per_unit["u"].to_numpy()] = per_unit["c"].to_numpy()
         cl_codes = pd.factorize(cu[keep_u])[0]
-    # everything needed from the Panel is extracted: release its row-level arrays before the (g, t) loop
-    del p
     if covariates:
         allx = np.column_stack([np.ones(Y.size)] + [x.ravel() for x in Xw])
         fin = np.all(np.isfinite(allx), axis=1)
@@ -414,6 +380,13 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
                                       "are linear combinations of the other covariates (or constant); drop them",
                                       column=covariates[bad[0] - 1] if bad[0] > 0 else covariates[0],
                                       rule="not-collinear")
+    return _Prepared(Y=Y, Xw=Xw, G=G, wu=wu, tlist=tlist, glist=glist, cl_codes=cl_codes, units=units_kept,
+                     period_values=period_values, period_map=period_map, covariates=covariates,
+                     cohort_col=cohort_col, balanced=balanced, sizes=sizes, notes=notes, cluster=cluster)
+
+
+def _cells(tlist, glist, anticipation: int, base_period: str):
+    """The ATT(g, t) to estimate: cohort, period, base-period index and period index of each (as positions)."""
     # (g, t) pairs
     gs, ts, bs, tis = [], [], [], []
     start = 1 if base_period == "varying" else 0
@@ -427,10 +400,16 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
             b = ti - 1 if (base_period == "varying" and t < g - anticipation) else ub
             gs.append(g), ts.append(t), bs.append(b), tis.append(ti)
     gs, ts, bs, tis = map(np.array, (gs, ts, bs, tis))
+    return gs, ts, bs, tis
+
+
+def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, anticipation: int, rc: bool):
+    """ATT(g, t) and the n x J influence-function matrix; the number of units that enter some ATT(g, t)."""
+    Y, Xw, G, wu, tlist, covariates, cohort_col, notes = d.Y, d.Xw, d.G, d.wu, d.tlist, d.covariates, d.cohort_col, d.notes
+    lab, n = d.label, len(d.G)
     J = len(gs)
     lim = np.maximum(ts, tlist[bs]) + anticipation
     is_ref = tis == bs
-    rc = unbalanced == "rc" and not balanced
     # One (g, t) at a time (with covariates: small blocks sharing a design), so only n-vectors (n x 8 blocks)
     # are temporary; the n x J influence-function matrix (kept for aggregation and inference) is the one
     # large allocation, column-major so each column is contiguous.
@@ -552,46 +531,118 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
                       PanelWarning)
         notes.append(f"propensity score not converged or at 0/1 (limited overlap) for ATT(g,t) "
                      f"{', '.join(f'({g},{t})' for g, t in cells)}")
-    del Y, Xw
-    res = ATTgtResult(period_values[gs - 1], period_values[ts - 1], period_values[tlist[bs] - 1], att, inf, None,
-                      None, alpha, G, wu, cl_codes, {}, notes, None if bootstrap is None else (int(bootstrap), seed),
-                      None, event_times=ts - gs, period_map=period_map, period_values=period_values)
-    se, crit = res.bands(att, inf)
-    res.se, res.crit = np.where(is_ref, 0.0, se), crit  # reference cells (universal base) are 0 by construction
-    # pre-test: Wald on pre-treatment ATT(g,t) (excluding reference cells)
-    pre = (ts < gs) & ~is_ref
-    if pre.any():
-        Fp = inf[:, pre]
-        if cl_codes is not None:
-            Fp = cluster_sums(cl_codes, Fp)
-        # einsum, not BLAS: a multi-threaded gemm stalls for up to ~0.1 s when the other core is busy
-        V = np.einsum("ij,ik->jk", Fp, Fp) / n ** 2
-        n_independent = Fp.shape[0]  # units, or clusters when clustered
-        del Fp
-        df = int(np.linalg.matrix_rank(V))
-        q = int(pre.sum())
-        if df < q:   # fewer independent units or clusters than restrictions: no spurious p-value
-            res.pretest = {"stat": np.nan, "df": df, "p_value": np.nan, "restrictions": q}
-            notes.append(f"pre-test: the variance of the {q} pre-treatment ATT(g,t) has rank {df} (e.g. fewer clusters "
-                         "than cells), so no p-value is reported")
-        else:
-            stat = float(att[pre] @ np.linalg.solve(V, att[pre]))
-            res.pretest = {"stat": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df)), "restrictions": q}
-        # the chi2 approximation breaks down with many restrictions relative to the units (or clusters); a
-        # handful of restrictions is fine even from few units (no note for, e.g., 1 restriction from 6 units)
-        if df >= 10 and df > n_independent / 10:
-            notes.append(
-                f"the pre-test jointly tests {df} pre-period ATT(g,t) estimated from {n_independent} "
-                f"{'clusters' if cl_codes is not None else 'units'}: with this many restrictions the chi2 "
-                "approximation (as in R did) over-rejects badly (a true null is rejected most of the time in "
-                "simulations); test a short pre-window instead, e.g. event_study(...).pretrend with a window")
-    res.info = {"Outcome": y, "Control group": {"never": "never treated", "notyet": "not yet treated"}[control],
-                "Estimation method": {"dr": "doubly robust", "ipw": "inverse probability weighting",
-                                      "reg": "outcome regression"}[method],
-                "Base period": base_period, "Anticipation": anticipation, "Units": n_used,
-                "Cohort sizes": sizes,
-                "Standard errors": ("analytic (influence function)" if bootstrap is None
-                                    else f"multiplier bootstrap ({bootstrap} draws), uniform bands")
-                + (f", clustered by {cluster}" if cluster else "")}
-    res.units = units_kept
-    return res
+    return att, inf, n_used
+
+
+def _pretest(att, inf, pre, cl_codes, n: int, notes: list) -> dict | None:
+    """Wald test that all pre-treatment ATT(g, t) are zero (R did's pre-test), or None without such cells."""
+    if not pre.any():
+        return None
+    Fp = inf[:, pre]
+    if cl_codes is not None:
+        Fp = cluster_sums(cl_codes, Fp)
+    # einsum, not BLAS: a multi-threaded gemm stalls for up to ~0.1 s when the other core is busy
+    V = np.einsum("ij,ik->jk", Fp, Fp) / n ** 2
+    n_independent = Fp.shape[0]  # units, or clusters when clustered
+    del Fp
+    df = int(np.linalg.matrix_rank(V))
+    q = int(pre.sum())
+    if df < q:   # fewer independent units or clusters than restrictions: no spurious p-value
+        pretest = {"stat": np.nan, "df": df, "p_value": np.nan, "restrictions": q}
+        notes.append(f"pre-test: the variance of the {q} pre-treatment ATT(g,t) has rank {df} (e.g. fewer clusters "
+                     "than cells), so no p-value is reported")
+    else:
+        stat = float(att[pre] @ np.linalg.solve(V, att[pre]))
+        pretest = {"stat": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df)), "restrictions": q}
+    # the chi2 approximation breaks down with many restrictions relative to the units (or clusters); a
+    # handful of restrictions is fine even from few units (no note for, e.g., 1 restriction from 6 units)
+    if df >= 10 and df > n_independent / 10:
+        notes.append(
+            f"the pre-test jointly tests {df} pre-period ATT(g,t) estimated from {n_independent} "
+            f"{'clusters' if cl_codes is not None else 'units'}: with this many restrictions the chi2 "
+            "approximation (as in R did) over-rejects badly (a true null is rejected most of the time in "
+            "simulations); test a short pre-window instead, e.g. event_study(...).pretrend with a window")
+    return pretest
+
+
+# --------------------------------------------------------------------------- main
+@renamed(R_DID_NAMES)
+def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None = None, time: str | None = None,
+           cohort: str | None = None, treat: str | None = None, covariates=None, control: str = "never",
+           method: str = "dr", anticipation: int = 0, base_period: str = "varying", cluster: str | None = None,
+           bootstrap: int | None = None, seed: int | None = None, weights: str | None = None,
+           unbalanced: str = "keep", freq: str | None = None, mid_period: str | None = None,
+           alpha: float = 0.05) -> ATTgtResult:
+    """Callaway & Sant'Anna (2021) ATT(g, t) with analytic influence-function standard errors.
+
+    Parameters
+    ----------
+    data : long DataFrame (or Panel, which brings its columns); y, unit, time : column names. ``time`` in
+        any form :mod:`govstudy.periods` reads (integers, dates, ``"2023-01"``; ``freq="M"`` for yyyymm).
+    cohort : first treated period, written like ``time`` (or adoption dates); **never treated: 0, NaN,
+        blank, None, NaT or ±inf**. Or ``treat``: an absorbing 0/1 treatment (the cohort is derived).
+    covariates : pre-treatment covariate column(s) (values at the base period are used).
+    control : ``"never"`` (never-treated units) or ``"notyet"`` (never and not-yet treated).
+    method : ``"dr"`` (doubly robust, default), ``"ipw"`` or ``"reg"``.
+    anticipation : periods of anticipation (a whole number >= 0, default 0).
+    base_period : ``"varying"`` (default) or ``"universal"``.
+    cluster : a unit-level (time-invariant) column; influence functions are summed within clusters.
+    bootstrap : number of multiplier-bootstrap draws (>= 2, e.g. 999) for SEs and uniform bands;
+        ``None`` (default) uses analytic SEs and pointwise intervals. ``seed`` (>= 0) fixes the draws.
+    weights : unit-level sampling weights (units with weight 0 are removed; normalised to mean 1 over the
+        units that remain).
+    unbalanced : ``"keep"`` (default), ``"rc"`` or ``"drop"``: how an unbalanced panel is used (see the
+        module docstring); each warns, saying what balancing would drop. ``"rc"`` works with or without
+        covariates (own-period covariate values) and also serves true repeated cross-sections (one
+        unit id per row).
+
+    Periods are counted in order (as R ``did``): event time, anticipation and the varying base period
+    count observed periods; a warning names the gaps of unevenly spaced periods.
+
+    Returns
+    -------
+    ATTgtResult; ``.tidy()`` has ``cohort, time, event_time, estimate, std_error, ci_low, ci_high`` and the
+    labels ``cohort_period``, ``period``; ``.aggregate(kind)`` returns simple / group / calendar / dynamic
+    summaries; ``.pretest`` holds the Wald pre-test of parallel trends.
+    """
+    check_choice(control, "control", ("never", "notyet"))
+    check_choice(method, "method", ("dr", "ipw", "reg"))
+    check_choice(base_period, "base_period", ("varying", "universal"))
+    check_choice(unbalanced, "unbalanced", ("keep", "drop", "rc"))
+    anticipation = check_nonneg_int(anticipation, "anticipation")
+    bootstrap = check_draws(bootstrap)
+    seed = check_seed(seed)
+    alpha = check_alpha(alpha)
+    if cluster is not None and not isinstance(cluster, str):
+        raise ArgumentError(f"cluster= is one column name (two-way clustering is not supported), got {cluster!r}")
+    p = as_panel(data, unit=unit, time=time, y=y, cohort=cohort, treat=treat, covariates=covariates,
+                 weights=weights, cluster=cluster, freq=freq, mid_period=mid_period)
+    if p.y is None or p.cohort_values is None:
+        raise ArgumentError("att_gt needs y= (the outcome) and cohort= (first treated period) or treat= (absorbing 0/1)")
+    p_y = p.y
+    covariates = list(p.covariates) if covariates is None else names(covariates)
+    d = _prepare(p, covariates=covariates, weights=weights, control=control, anticipation=anticipation,
+                 unbalanced=unbalanced)
+    balanced_input = d.balanced
+    del p   # release the Panel's row-level arrays before the (g, t) loop
+    gs, ts, bs, tis = _cells(d.tlist, d.glist, anticipation, base_period)
+    att, inf, n_used = _estimate(d, gs, ts, bs, tis, control=control, method=method, anticipation=anticipation,
+                                 rc=unbalanced == "rc" and not balanced_input)
+    d.Y, d.Xw = None, []   # the wide arrays are no longer needed; free them before the pre-test
+    is_ref = tis == bs
+    n, notes, cluster, y, sizes = len(d.G), d.notes, d.cluster, p_y, d.sizes
+    boot = None if bootstrap is None else (int(bootstrap), seed)
+    se, crit = influence_bands(inf, d.cl_codes, n, boot, alpha)
+    se = np.where(is_ref, 0.0, se)  # reference cells (universal base) are 0 by construction
+    pretest = _pretest(att, inf, (ts < gs) & ~is_ref, d.cl_codes, n, notes)
+    info = {"Outcome": y, "Control group": {"never": "never treated", "notyet": "not yet treated"}[control],
+            "Estimation method": {"dr": "doubly robust", "ipw": "inverse probability weighting",
+                                  "reg": "outcome regression"}[method],
+            "Base period": base_period, "Anticipation": anticipation, "Units": n_used, "Cohort sizes": sizes,
+            "Standard errors": ("analytic (influence function)" if bootstrap is None
+                                else f"multiplier bootstrap ({bootstrap} draws), uniform bands")
+            + (f", clustered by {cluster}" if cluster else "")}
+    pv = d.period_values
+    return ATTgtResult(pv[gs - 1], pv[ts - 1], pv[d.tlist[bs] - 1], att, inf, se, crit, alpha, d.G, d.wu, d.cl_codes,
+                       info, notes, boot, pretest, event_times=ts - gs, period_map=d.period_map, period_values=pv,
+                       units=d.units)
