@@ -1,7 +1,8 @@
 """govstudy: evidence from party-building-led grassroots governance reforms (党建引领基层治理).
 
 >>> import govstudy
->>> sorted(govstudy.load("cases")["case_id"])
+>>> cases = govstudy.load("cases")
+>>> sorted(cases.loc[cases["source_id"] == "seed", "case_id"])
 ['nancheng', 'yuan']
 """
 

@@ -4,7 +4,7 @@ Works for any number of cases coded in the schema of the bundled ``cases``, ``me
 ``case_measures`` and ``case_indicators`` tables.
 
 >>> import govstudy
->>> cmp = govstudy.compare_cases()
+>>> cmp = govstudy.compare_cases(["nancheng", "yuan"])
 >>> cmp.case_ids
 ['nancheng', 'yuan']
 >>> "facility_upgrade" in set(cmp.shared()["measure_id"])

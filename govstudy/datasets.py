@@ -7,7 +7,7 @@ the hash and the schema and raises ``DataValidationError`` naming dataset, colum
 
 >>> import govstudy
 >>> cases = govstudy.load("cases")
->>> sorted(cases["case_id"])
+>>> sorted(cases.loc[cases["source_id"] == "seed", "case_id"])
 ['nancheng', 'yuan']
 >>> cases.attrs["columns"]["admin_level"]["description"][:24]
 'Administrative level of '
