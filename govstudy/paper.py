@@ -848,19 +848,39 @@ HTML(string=page.read_text(encoding="utf-8"), base_url=BASE,
 """
 
 
+def source_date_epoch(page: Path) -> int:
+    """The paper's fixed date (the HTML's ``dcterms.modified``, from ``paper.toml``) as Unix seconds; 0 without one.
+
+    >>> import tempfile
+    >>> page = Path(tempfile.mkdtemp()) / "p.html"
+    >>> _ = page.write_text("<meta name='dcterms.modified' content='2026-01-15'>")
+    >>> source_date_epoch(page)
+    1768435200
+    """
+    import datetime
+
+    m = re.search(r"<meta name='dcterms.modified' content='(\d{4}-\d{2}-\d{2})'>", page.read_text(encoding="utf-8"))
+    if not m:
+        return 0
+    day = datetime.date.fromisoformat(m.group(1))
+    return int(datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc).timestamp())
+
+
 def render_pdf(page: Path) -> Path:
     """``paper.pdf`` from ``paper.html`` with WeasyPrint (offline; fonts through fontconfig, embedded).
 
     Reproducible: the dates come from the HTML's fixed ``dcterms`` meta tags (``paper.toml``'s date), the
     PDF identifier from the HTML's hash, and WeasyPrint runs in a child process with a fixed
-    ``PYTHONHASHSEED`` (its output order otherwise follows Python's per-process string hashing) on URLs
-    that do not name the build folder, so the same HTML gives the same bytes in any folder.
+    ``PYTHONHASHSEED`` (its output order otherwise follows Python's per-process string hashing) and
+    ``SOURCE_DATE_EPOCH`` (fontTools stamps each embedded font subset's ``head.modified`` with it, else with
+    the clock) on URLs that do not name the build folder, so the same HTML gives the same bytes in any folder
+    and at any time.
     """
     import subprocess
 
     pdf = page.with_suffix(".pdf")
     identifier = hashlib.sha256(page.read_bytes()).hexdigest()[:32]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    env = {**os.environ, "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": str(source_date_epoch(page))}
     run = subprocess.run([sys.executable, "-c", _PDF_SCRIPT, str(page), str(pdf), identifier],
                          env=env, capture_output=True, text=True)
     if run.returncode != 0:

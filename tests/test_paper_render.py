@@ -193,3 +193,31 @@ def test_computed_prose_renders_its_citations(bib, tmp_path):
     cell.outputs[0]["data"]["text/markdown"] = "As @calaway2021 show."
     with pytest.raises(CitationError, match=r"calaway2021' in notebooks/01_n.ipynb, cell 2 output"):
         render_html(executed, [], "# T", tmp_path, {"title": "T"}, Bibliography(bib.path))
+
+
+def test_pdf_bytes_do_not_depend_on_the_clock(tmp_path):
+    # fontTools stamps every embedded font subset with the time unless SOURCE_DATE_EPOCH is set: the same
+    # HTML rendered a second later must still give the same bytes, with the paper's date in the fonts
+    import io
+    import time
+    import zlib
+
+    from fontTools.misc.timeTools import epoch_diff
+    from fontTools.ttLib import TTFont
+
+    from govstudy.paper import render_pdf, source_date_epoch
+
+    html_text = ("<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
+                 "<meta name='dcterms.created' content='2026-01-15'><meta name='dcterms.modified' content='2026-01-15'>"
+                 "</head><body><p>党建引领基层治理 burden reduction 减负</p></body></html>")
+    pdfs = []
+    for k in range(2):
+        folder = tmp_path / f"run{k}"
+        folder.mkdir()
+        (folder / "paper.html").write_text(html_text, encoding="utf-8")
+        pdfs.append(render_pdf(folder / "paper.html").read_bytes())
+        time.sleep(1.1)
+    assert pdfs[0] == pdfs[1]
+    m = re.search(rb"<</Subtype /OpenType/Filter /FlateDecode/Length (\d+)>>\nstream\n", pdfs[0])
+    font = TTFont(io.BytesIO(zlib.decompress(pdfs[0][m.end():m.end() + int(m.group(1))])))
+    assert font["head"].modified == source_date_epoch(tmp_path / "run0" / "paper.html") - epoch_diff
