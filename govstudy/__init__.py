@@ -14,6 +14,7 @@ from govstudy.errors import (ArgumentError, DataValidationError, DatasetNotFound
 from govstudy.io import read_table
 from govstudy.panel import Panel
 from govstudy.periods import PeriodMap, period_numbers
+from govstudy.policy import adoption_cohorts
 from govstudy.estimators import att_gt, bacon_decomposition, did_2x2, event_study, twfe
 from govstudy.estimators import randomization_inference, synth, wild_cluster_bootstrap
 from govstudy.text.extract import extract_indicators, extract_indicators_file
@@ -41,6 +42,7 @@ __all__ = [
     "FewTreatedClustersWarning",
     "PeriodMap",
     "period_numbers",
+    "adoption_cohorts",
     "DatasetNotFoundError",
     "FileMissingError",
     "GovstudyError",
