@@ -261,8 +261,10 @@ def main() -> None:
                                       span_start=str(pos), quote=block["quote"]))
         else:
             for span, var, var_zh, value, unit, occ in block["cells"]:
-                pos = locate(span, block["quote"], occ)
-                cells.append(dict(**common, unit_zh=block["unit_zh"], unit_written=block["unit_zh"],
+                # occ: which occurrence of span, or the unit's name as written (the span is the next one after it)
+                lo = block["quote"].index(occ) + len(occ) if isinstance(occ, str) else 0
+                pos = locate(span, block["quote"], 1 if isinstance(occ, str) else occ, lo=lo)
+                cells.append(dict(**common, unit_zh=block["unit_zh"], unit_written=occ if isinstance(occ, str) else block["unit_zh"],
                                   unit_type=block["unit_type"], variable=var, variable_zh=var_zh,
                                   value=f"{value:g}", unit=unit, span_text=span, span_start=str(pos),
                                   quote=block["quote"]))
