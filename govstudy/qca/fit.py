@@ -50,17 +50,17 @@ def necessity_measures(x: np.ndarray, y: np.ndarray) -> dict:
             "covN": _div(mxy.sum(), x.sum())}
 
 
-def unique_coverage(memberships: list, y: np.ndarray) -> list:
+def unique_coverage(memberships, y: np.ndarray) -> list:
     """covU of each membership vector against the union of the others."""
-    if len(memberships) < 2:
-        return [float("nan")] * len(memberships)
-    M = np.vstack(memberships)
-    total = _div(np.minimum(M.max(axis=0), y).sum(), y.sum())
-    out = []
-    for i in range(len(memberships)):
-        rest = np.delete(M, i, axis=0).max(axis=0)
-        out.append(total - _div(np.minimum(rest, y).sum(), y.sum()))
-    return out
+    M = np.asarray(memberships, float).reshape(len(memberships), -1)
+    if len(M) < 2:
+        return [float("nan")] * len(M)
+    none = np.full((1, M.shape[1]), -np.inf)
+    before = np.vstack([none, np.maximum.accumulate(M, axis=0)[:-1]])          # max of the terms before i
+    after = np.vstack([np.maximum.accumulate(M[::-1], axis=0)[::-1][1:], none])  # max of the terms after i
+    rest = np.maximum(before, after)
+    total = np.minimum(M.max(axis=0), y).sum()
+    return [_div(total - v, y.sum()) for v in np.minimum(rest, y).sum(axis=1)]
 
 
 class FitResult(QCAResult):

@@ -22,8 +22,6 @@ covers on random truth tables.
 
 from __future__ import annotations
 
-from itertools import product
-
 import numpy as np
 
 from govstudy.errors import ArgumentError
@@ -88,62 +86,53 @@ def covered_configs(term, levels) -> np.ndarray:
     return np.array(np.meshgrid(*axes, indexing="ij")).reshape(len(levels), -1).T
 
 
-def _lower_bound(unc: int, col_pis: list, col_bits: list, banned: frozenset) -> int:
-    """Columns that share no usable implicant each need their own: a greedy packing of such columns,
-    taken in order of fewest candidates, bounds the implicants still needed from below."""
-    used: set = set()
-    bound = 0
-    for j in col_bits:
-        if not unc >> j & 1:
-            continue
-        cands = col_pis[j] - banned
-        if not cands:
-            return 1 << 30                      # a column no usable implicant covers: a dead end
-        if used.isdisjoint(cands):
-            used |= cands
-            bound += 1
-    return bound
+def _bits(mask: int):
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
 
 
-def _component_covers(cols: list, bits: dict, max_models: int) -> list:
-    """Every minimum cover of one connected block of the chart (columns as sets of implicants)."""
-    m = len(cols)
-    full = (1 << m) - 1
-    order = sorted(range(m), key=lambda j: len(cols[j]))     # columns with few candidates first
-    best = [len(bits) + 1]
-    found: list = []
+def _reduce(cols: int, col_pis: list) -> list:
+    """The columns of ``cols`` that matter: a column whose implicants include all of another column's is
+    covered whenever that one is, so it is dropped (of equal columns one is kept)."""
+    order = sorted(_bits(cols), key=lambda j: (col_pis[j].bit_count(), j))
+    kept, masks = [], []
+    for j in order:
+        cj = col_pis[j]
+        for ck in masks:
+            if ck & cj == ck:
+                break
+        else:
+            kept.append(j)
+            masks.append(cj)
+    return kept
 
-    def rec(chosen, covered, banned):
-        if covered == full:
-            if len(chosen) < best[0]:
-                best[0] = len(chosen)
-                found.clear()
-            found.append(tuple(sorted(chosen)))
-            if len(found) > max_models:
-                raise ArgumentError(f"more than {max_models} equally minimal models; the truth table is too "
-                                    "ambiguous to list them all (raise max_models or add cases)")
-            return
-        unc = full & ~covered
-        if len(chosen) + _lower_bound(unc, cols, order, banned) > best[0]:
-            return
-        j = min((j for j in order if unc >> j & 1), key=lambda j: len(cols[j] - banned))
-        ban = set(banned)
-        for p in sorted(cols[j] - banned, key=lambda p: -bin(bits[p] & unc).count("1")):
-            rec(chosen + [p], covered | bits[p], frozenset(ban))
-            ban.add(p)                           # later branches leave p out: each cover is found once
 
-    rec([], 0, frozenset())
-    return sorted(set(found))
+def _blocks(kept: list, col_pis: list) -> list:
+    """Column masks of the blocks of ``kept`` that share no implicant."""
+    blocks: list = []                            # (column mask, implicant mask)
+    for j in kept:
+        cm, pm = 1 << j, col_pis[j]
+        rest = []
+        for b in blocks:
+            if b[1] & pm:
+                cm, pm = cm | b[0], pm | b[1]
+            else:
+                rest.append(b)
+        blocks = rest + [(cm, pm)]
+    return [b[0] for b in blocks]
 
 
 def minimum_covers(chart: np.ndarray, *, max_models: int = 10_000) -> list:
     """Every set of rows of ``chart`` (implicants x positive configurations) of minimum size that covers
     all columns, as sorted tuples of row indices.
 
-    Exact and complete: implicants that alone cover a column (essential) are in every minimum cover;
-    a column whose implicants include all of another column's is implied by it and dropped; the rest
-    splits into blocks that share no implicant, each solved by branch and bound (bound: columns that
-    share no implicant need one each), and the minimum covers are every combination of the blocks'.
+    Exact and complete, by recursion on the columns still to cover: a column whose implicants include all
+    of another column's is dropped (it is covered whenever the other is); columns that share no implicant
+    form blocks solved apart, whose minimum covers combine; within a block, every minimum cover contains
+    one of the implicants of the column with the fewest, and the rest of it is a minimum cover of what that
+    implicant leaves uncovered. Sub-problems are remembered, so tied alternatives are found once.
 
     >>> minimum_covers(np.array([[1, 1, 0], [0, 1, 1], [1, 0, 1]], bool))
     [(0, 1), (0, 2), (1, 2)]
@@ -154,26 +143,96 @@ def minimum_covers(chart: np.ndarray, *, max_models: int = 10_000) -> list:
         return [()]
     if not chart.any(axis=0).all():
         raise ArgumentError("a positive configuration is covered by no implicant")
-    cols = {frozenset(np.flatnonzero(chart[:, j]).tolist()) for j in range(n_col)}
-    essential = {next(iter(c)) for c in cols if len(c) == 1}
-    cols = sorted((c for c in cols if not c & essential), key=len)
-    cols = [c for k, c in enumerate(cols) if not any(o < c for o in cols[:k])]
-    blocks: list = []                            # connected blocks: columns linked by a shared implicant
-    for c in cols:
-        joined = [b for b in blocks if b[1] & c]
-        rest = [b for b in blocks if not b[1] & c]
-        cs, ps = [c], set(c)
-        for b in joined:
-            cs += b[0]
-            ps |= b[1]
-        blocks = rest + [(cs, ps)]
-    per_block = []
-    for cs, ps in blocks:
-        bits = {p: sum(1 << j for j, c in enumerate(cs) if p in c) for p in ps}
-        per_block.append(_component_covers(cs, bits, max_models))
-    n_models = int(np.prod([len(b) for b in per_block], dtype=float))
-    if n_models > max_models:
-        raise ArgumentError(f"{n_models} equally minimal models (more than max_models={max_models}); the truth "
-                            "table is too ambiguous to list them all (raise max_models or add cases)")
-    base = tuple(sorted(essential))
-    return sorted(tuple(sorted(base + sum(combo, ()))) for combo in product(*per_block))
+    col_pis = [sum(1 << int(p) for p in np.flatnonzero(chart[:, j])) for j in range(n_col)]
+    pi_cols = [sum(1 << int(j) for j in np.flatnonzero(chart[p])) for p in range(n_pi)]
+    exact: dict = {}                             # columns -> minimum cover size
+    lower: dict = {}                             # columns -> a proven lower bound
+
+    def reduced(cols: int) -> tuple:
+        kept = _reduce(cols, col_pis)
+        return kept, sum(1 << j for j in kept)
+
+    def bound(kept: list) -> int:
+        """Columns that share no implicant need one each: a greedy packing of such columns."""
+        used, n = 0, 0
+        for j in kept:
+            if not col_pis[j] & used:
+                used |= col_pis[j]
+                n += 1
+        return n
+
+    def greedy(cols: int) -> int:
+        n = 0
+        while cols:
+            cols &= ~pi_cols[max(range(n_pi), key=lambda p: (pi_cols[p] & cols).bit_count())]
+            n += 1
+        return n
+
+    def size(cols: int, ub: int) -> int:
+        """The minimum number of implicants covering ``cols`` if it is at most ``ub``; otherwise a number
+        above ``ub`` that bounds it from below (branch and bound; both kinds of answer are remembered)."""
+        if cols == 0:
+            return 0
+        if cols in exact:
+            return exact[cols]
+        if lower.get(cols, 1) > ub:
+            return lower.get(cols, 1)
+        kept, key = reduced(cols)
+        lb = bound(kept)
+        if lb > ub:
+            lower[cols] = max(lb, lower.get(cols, 0))
+            return lower[cols]
+        blocks = _blocks(kept, col_pis)
+        if len(blocks) > 1:
+            lbs = [bound(_reduce(b, col_pis)) for b in blocks]
+            total = 0
+            for i, b in enumerate(blocks):
+                total += size(b, ub - total - sum(lbs[i + 1:]))
+                if total + sum(lbs[i + 1:]) > ub:
+                    lower[cols] = max(total + sum(lbs[i + 1:]), lower.get(cols, 0))
+                    return lower[cols]
+            exact[cols] = total
+            return total
+        best = ub + 1
+        cands = sorted(_bits(col_pis[kept[0]]), key=lambda p: -(pi_cols[p] & key).bit_count())
+        for p in cands:
+            best = min(best, 1 + size(key & ~pi_cols[p], best - 2))
+        if best <= ub:
+            exact[cols] = best
+            return best
+        lower[cols] = max(ub + 1, lower.get(cols, 0))
+        return lower[cols]
+
+    memo: dict = {}
+
+    def too_many(n):
+        raise ArgumentError(f"more than {max_models} equally minimal models (n = {n}); the truth table is too "
+                            "ambiguous to list them all (raise max_models or add cases)")
+
+    def covers(cols: int) -> list:
+        """Every minimum cover of the columns in ``cols``, as implicant bit masks."""
+        if cols == 0:
+            return [0]
+        if cols not in memo:
+            kept, key = reduced(cols)
+            blocks = _blocks(kept, col_pis)
+            if len(blocks) > 1:
+                out = [0]
+                for b in blocks:
+                    out = [a | c for a in out for c in covers(b)]
+                    if len(out) > max_models:
+                        too_many(len(out))
+            else:
+                target = size(cols, greedy(cols)) - 1    # every branch that can still reach the minimum
+                found = set()
+                for p in _bits(col_pis[kept[0]]):
+                    rest = key & ~pi_cols[p]
+                    if size(rest, target) == target:
+                        found.update(c | 1 << p for c in covers(rest))
+                if len(found) > max_models:
+                    too_many(len(found))
+                out = list(found)
+            memo[cols] = out
+        return memo[cols]
+
+    return sorted(tuple(_bits(c)) for c in covers((1 << n_col) - 1))

@@ -159,7 +159,7 @@ class Solution(QCAResult):
         term_rows, model_rows = [], []
         for part in self.parts:
             ch = part["chart"]
-            mem = {p: term_membership(t, d.X, d.levels) for p, t in enumerate(ch.pis)}
+            mem = np.array([term_membership(t, d.X, d.levels) for t in ch.pis]).reshape(len(ch.pis), -1)
             pi_rows = {p: {"term": self._fmt(t), **sufficiency_measures(mem[p], d.y), "cases": self._cases(t)}
                        for p, t in enumerate(ch.pis)}
             for k, cover in enumerate(ch.models):
@@ -172,10 +172,10 @@ class Solution(QCAResult):
                 rest = [pi_rows[p]["term"] for p in cover if p not in ch.essential]
                 tied = len(ch.models) > 1 and rest
                 self.models_r.append(" + ".join(ess + ["(" + " + ".join(rest) + ")"]) if tied else " + ".join(names))
-                covu = unique_coverage([mem[p] for p in cover], d.y)
+                covu = unique_coverage(mem[list(cover)], d.y)
                 for p, cu in zip(cover, covu):
                     term_rows.append({"model": label, **pi_rows[p], "covU": cu, "essential": p in ch.essential})
-                x = np.max([mem[p] for p in cover], axis=0)
+                x = mem[list(cover)].max(axis=0)
                 model_rows.append({"model": label, "term": "(model)", **sufficiency_measures(x, d.y),
                                    "covU": float("nan"), "cases": "", "essential": False})
         cols = ["term", "model", "inclS", "PRI", "covS", "covU", "cases", "essential"]
@@ -297,9 +297,9 @@ def minimize(tt: TruthTable, solution: str = "conservative", dir_exp=None, *,
     sol = None
     if solution in ("parsimonious", "intermediate"):
         sas = []
+        pi_dc = coverage(pars.pis, dc) if len(dc) else np.zeros((len(pars.pis), 0), bool)
         for cover in pars.models:
-            terms = [pars.pis[p] for p in cover]
-            used = coverage(terms, dc).any(axis=0) if len(dc) else np.zeros(0, bool)
+            used = pi_dc[list(cover)].any(axis=0)
             df = pd.DataFrame(dc[used], columns=tt.conditions)
             df.insert(0, "row", row_ids(dc[used], levels))
             sas.append(df.sort_values("row").reset_index(drop=True))
