@@ -253,9 +253,27 @@ def test_built_in_timestamp_formats_are_mutually_exclusive():
     import duckdb
     examples = ["2024-01-05 08:00:00", "2024-01-05T08:00:00", "2024-01-05 08:00", "2024/01/05 08:00:00",
                 "2024/1/5 8:00", "01/05/2024 08:00:00 PM", "1/5/2024 8:00 AM", "2024年1月5日 8:00:00",
-                "2024年01月05日 08:00", "2024-01-05", "2024/1/5", "2024年1月5日", "12/11/2024 01:02:03 AM"]
+                "2024年01月05日 08:00", "2024-01-05", "2024/1/5", "2024年1月5日", "12/11/2024 01:02:03 AM",
+                "2024-01-05T08:00:00+08:00", "2024-01-05 08:00:00-05:00"]
     con = duckdb.connect()
     for text in examples:
         hits = [label for label, fmt, _ in appeals.TIME_FORMATS
                 if con.execute("SELECT try_strptime(?, ?) IS NOT NULL", [text, fmt]).fetchall()[0][0]]
         assert len(hits) == 1, (text, hits)
+
+
+def test_offsets_are_read_as_wall_clock_time_of_tz():
+    log = pd.DataFrame({"record_id": ["a", "b"], "community": ["c", "c"],
+                        "received_at": ["2024-01-31T20:00:00+00:00", "2024-01-31 23:30:00+08:00"],
+                        "closed_at": ["2024-02-01T08:00:00+08:00", None]})
+    local = appeals.to_panel(log, tz="Asia/Shanghai").set_index("period")   # a: 2024-02-01 04:00 in Shanghai
+    assert local["n_received"].to_dict() == {"2024-01": 1, "2024-02": 1}
+    assert local.loc["2024-02", "median_hours_to_close"] == 4.0
+    utc = appeals.to_panel(log)
+    assert utc["n_received"].tolist() == [2] and any("pass tz=" in n for n in utc.attrs["report"].notes)
+    aware = log.assign(received_at=pd.to_datetime(log["received_at"], format="ISO8601", utc=True), closed_at=None)
+    with pytest.raises(DataValidationError, match="time-zone aware.*pass tz="):
+        appeals.to_panel(aware)
+    assert appeals.to_panel(aware, tz="Asia/Shanghai")["n_received"].tolist() == [1, 1]
+    with pytest.raises(govstudy.ArgumentError, match="not a time zone name"):
+        appeals.to_panel(log, tz="Mars/Olympus")

@@ -71,11 +71,14 @@ def test_timestamp_formats_accept_and_reject_the_same_text(spark_engine):
     texts = ["2024-01-05 08:00:00", "2024-1-5 8:00:00", "2024-01-05T08:00:00", "2024-01-05 08:00", "2024/1/5 8:00",
              "2024/01/05 08:00:00", "01/05/2024 08:00:00 PM", "1/5/2024 8:00 AM", "2024年1月5日 8:00",
              "2024年01月05日 08:00:00", "2024-01-05", "2024/1/5", "2024年1月5日", "2024-02-30 10:00:00",
-             "05/01/2024 13:00:00 PM", "2024-01-05 25:00:00", "20240105", "2024-01-05 08:00:00.5", "Jan 5 2024", ""]
+             "05/01/2024 13:00:00 PM", "2024-01-05 25:00:00", "20240105", "2024-01-05 08:00:00.5", "Jan 5 2024", "",
+             "2024-01-05T08:00:00+08:00", "2024-01-05 08:00:00-05:30", "2024-01-05T08:00:00Z",
+             "2024-01-05T08:00:00+0800", "2024-01-05T08:00:00+08"]
     log = pd.DataFrame({"record_id": [str(i) for i in range(len(texts))], "community": "c",
                         "received_at": "2024-01-01 00:00:00", "closed_at": texts})
-    duck = appeals.to_panel(log)
-    spark = appeals.to_panel(log, engine=spark_engine)
-    assert_identical(duck, spark)
+    for tz in (None, "Asia/Shanghai"):
+        duck = appeals.to_panel(log, tz=tz)
+        spark = appeals.to_panel(log, engine=spark_engine, tz=tz)
+        assert_identical(duck, spark)
     r = duck.attrs["report"]
-    assert r.counts["unparseable_closed"] == 6, r.examples
+    assert r.counts["unparseable_closed"] == 9, r.examples            # Z, +0800 and +08 are not read

@@ -37,7 +37,9 @@ class Engine:
     def literal(self, value: str) -> str:
         raise NotImplementedError
 
-    def parse_time(self, expr: str, fmt: tuple[str, str, str]) -> str:
+    def parse_time(self, expr: str, fmt: tuple[str, str, str], tz: str = "UTC") -> str:
+        """Text -> TIMESTAMP (NULL where ``fmt`` does not read it); a format with an offset gives ``tz``'s
+        wall-clock time."""
         raise NotImplementedError
 
     def quantile(self, expr: str, q: float) -> str:
@@ -52,6 +54,10 @@ class Engine:
 
     def try_double(self, expr: str) -> str:
         return f"TRY_CAST({expr} AS DOUBLE)"
+
+    def hash64(self, expr: str) -> str:
+        """A 64-bit hash (only to find candidates; every result is decided on the values themselves)."""
+        return f"hash({expr})"
 
     def timestamp_literal(self, value: str) -> str:
         return f"TIMESTAMP '{value}'"
@@ -86,8 +92,12 @@ class DuckDBEngine(Engine):
     def literal(self, value):
         return "'" + str(value).replace("'", "''") + "'"
 
-    def parse_time(self, expr, fmt):
-        return f"try_strptime({expr}, {self.literal(fmt[1])})"
+    def parse_time(self, expr, fmt, tz="UTC"):
+        if not fmt[1].endswith("%z"):
+            return f"try_strptime({expr}, {self.literal(fmt[1])})"
+        # only a +HH:MM offset, as Spark's XXX reads it (DuckDB's %z would also read +0800 and +08)
+        return (f"CASE WHEN regexp_matches({expr}, '[+-][0-9][0-9]:[0-9][0-9]$') THEN "
+                f"timezone({self.literal(tz)}, try_strptime({expr}, {self.literal(fmt[1])})) END")
 
     def quantile(self, expr, q):
         return f"quantile_cont({expr}, {q!r})"
@@ -175,8 +185,12 @@ class SparkEngine(Engine):
     def literal(self, value):
         return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
-    def parse_time(self, expr, fmt):
-        return f"try_to_timestamp({expr}, {self.literal(fmt[2])})"
+    def parse_time(self, expr, fmt, tz="UTC"):
+        if not fmt[2].endswith("XXX"):
+            return f"try_to_timestamp({expr}, {self.literal(fmt[2])})"
+        # only a +HH:MM offset (XXX would also read Z); the session's zone is UTC
+        return (f"CASE WHEN {expr} RLIKE '[+-][0-9][0-9]:[0-9][0-9]$' THEN "
+                f"from_utc_timestamp(try_to_timestamp({expr}, {self.literal(fmt[2])}), {self.literal(tz)}) END")
 
     def quantile(self, expr, q):
         return f"percentile({expr}, {q!r})"
@@ -190,6 +204,9 @@ class SparkEngine(Engine):
 
     def try_double(self, expr):
         return f"try_cast({expr} AS DOUBLE)"
+
+    def hash64(self, expr):
+        return f"xxhash64({expr})"
 
     def register_frame(self, name: str, table: pa.Table) -> None:
         with warnings.catch_warnings():

@@ -21,7 +21,8 @@ Definitions (the same on every engine):
   counts and missing (NaN) quantiles and means where it had no records.
 
 Time: naive timestamps are local wall-clock times and are used as written (no zone is assumed or applied);
-a time-zone-aware DataFrame column is converted to the wall-clock time of ``tz=`` first.
+a time-zone-aware DataFrame column, and text with an offset (``2024-01-05T08:00:00+08:00``), are converted to the
+wall-clock time of ``tz=`` (text with an offset: UTC when ``tz`` is None, noted in the report).
 """
 
 from __future__ import annotations
@@ -57,13 +58,14 @@ class _Sql:
     """The pipeline's SQL, written once against an engine's spellings."""
 
     def __init__(self, e, mapping: dict, kinds: dict, by: str, freq: str, window, status_words, satisfaction_words,
-                 formats):
+                 formats, tz=None):
         self.e, self.m, self.kinds, self.by, self.freq = e, mapping, kinds, by, freq
         self.window = window
         self.status = status_table(status_words)
         self.sat = satisfaction_table(satisfaction_words)
         self.formats = time_formats(formats)
         self.order: dict = {}
+        self.tz, self.tz_given = tz or "UTC", tz is not None
 
     def col(self, std):
         return self.e.ident(self.m[std]) if std in self.m else None
@@ -78,7 +80,8 @@ class _Sql:
     def fmt_case(self, raw, std) -> str:
         """The index of the first format that reads ``raw`` (-1: none); CASE stops at the first that does."""
         order = self.order.get(std, range(len(self.formats)))
-        whens = " ".join(f"WHEN {self.e.parse_time(raw, self.formats[i])} IS NOT NULL THEN {i}" for i in order)
+        whens = " ".join(f"WHEN {self.e.parse_time(raw, self.formats[i], self.tz)} IS NOT NULL THEN {i}"
+                         for i in order)
         return f"CASE WHEN {raw} IS NULL THEN -1 {whens} ELSE -1 END"
 
     def time_cols(self, std, name):
@@ -94,7 +97,8 @@ class _Sql:
     def time_outer(self, std, name):
         if self.col(std) is None or self.kind(std) == "timestamp":
             return [f"{name}_raw", f"{name}_ts AS {name}", f"CASE WHEN {name}_ts IS NULL THEN -1 ELSE 0 END AS {name}_fmt"]
-        whens = " ".join(f"WHEN {i} THEN {self.e.parse_time(name + '_raw', f)}" for i, f in enumerate(self.formats))
+        whens = " ".join(f"WHEN {i} THEN {self.e.parse_time(name + '_raw', f, self.tz)}"
+                         for i, f in enumerate(self.formats))
         return [f"{name}_raw", f"CASE {name}_fmt {whens} END AS {name}", f"{name}_fmt"]
 
     def sample_formats(self, raw_view: str, std: str, n: int = 10000) -> str:
@@ -134,7 +138,13 @@ class _Sql:
         return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {raw_view}) q"
 
     def dups(self) -> str:
-        return "SELECT rid FROM parsed WHERE rid IS NOT NULL GROUP BY rid HAVING COUNT(*) > 1"
+        """Ids that occur more than once: first 64-bit hashes that repeat (a small hash table of numbers, not of
+        10 million strings), then the exact ids among the records with those hashes."""
+        h = self.e.hash64
+        repeated = (f"SELECT h FROM (SELECT {h('rid')} AS h FROM parsed WHERE rid IS NOT NULL) a GROUP BY h "
+                    "HAVING COUNT(*) > 1")
+        return (f"SELECT p.rid FROM parsed p JOIN ({repeated}) c ON {h('p.rid')} = c.h WHERE p.rid IS NOT NULL "
+                "GROUP BY p.rid HAVING COUNT(*) > 1")
 
     def period(self, ts) -> str:
         e = self.e
@@ -236,6 +246,17 @@ def _window(window, freq):
     return (lo.start_time.strftime("%Y-%m-%d %H:%M:%S"), (hi + 1).start_time.strftime("%Y-%m-%d %H:%M:%S")), (lo, hi)
 
 
+def _check_tz(tz) -> None:
+    if tz is None:
+        return
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ArgumentError(f"tz={tz!r} is not a time zone name; expected e.g. 'Asia/Shanghai' or 'UTC'") from None
+
+
 def _label(p: pd.Period, freq: str) -> str:
     return p.start_time.strftime("%Y-%m-%d") if freq == "W" else str(p)
 
@@ -243,6 +264,7 @@ def _label(p: pd.Period, freq: str) -> str:
 def _run(source, columns, *, by, freq, window, engine, strict, status_words, satisfaction_words, time_formats,
          encoding, tz, panel: bool, engine_options):
     check_choice(freq, "freq", tuple(FREQS))
+    _check_tz(tz)
     if by not in standard_fields() or by not in ("community", "street", "district"):
         raise ArgumentError(f"by={by!r}; expected 'community', 'street' or 'district'")
     win = _window(window, freq)
@@ -255,7 +277,7 @@ def _run(source, columns, *, by, freq, window, engine, strict, status_words, sat
             e.register_files("raw_records", src.paths, src.kind, src.sep)
         kinds = e.column_kinds("raw_records")
         q = _Sql(e, src.mapping, kinds, by, freq, win[0] if win else None, status_words, satisfaction_words,
-                 time_formats)
+                 time_formats, tz)
         for std in ("received_at", "closed_at"):
             if q.col(std) is not None and q.kind(std) != "timestamp":
                 q.set_order(std, {r["f"]: r["n"] for r in e.arrow(q.sample_formats("raw_records", std)).to_pylist()})
@@ -309,6 +331,11 @@ def _report(e, q: _Sql, src, by) -> ValidationReport:
             kind = q.kind(r["field"])
             formats[r["field"]]["timestamp column" if kind == "timestamp" else labels[r["fmt"]]] = int(r["n"])
     notes = list(src.notes)
+    aware = {f: sum(n for k, n in fm.items() if k.endswith("+HH:MM")) for f, fm in formats.items()}
+    for field, n in aware.items():
+        if n:
+            notes.append(f"{field}: {n} times carry an offset and are read as {q.tz} wall-clock time"
+                         + ("" if q.tz != "UTC" or q.tz_given else " (tz=None; pass tz= for local time)"))
     for field, fm in formats.items():
         if len(fm) > 1:
             notes.append(f"{field} is written in {len(fm)} formats, each read as stated: "

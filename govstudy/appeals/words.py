@@ -57,7 +57,8 @@ YES_NO_WORDS: dict[str, bool] = {
 
 #: Timestamp formats tried in this order; the first that reads the whole text wins (label, DuckDB, Spark).
 #: Month-first US dates (as 311 and Open311 exports write them) are the only day-month order read with slashes
-#: after the day: no DD/MM/YYYY format, so an ambiguous date is never read two ways.
+#: after the day: no DD/MM/YYYY format, so an ambiguous date is never read two ways. A time with an offset
+#: (``+08:00``) is an instant, read as the wall-clock time of ``to_panel(tz=...)`` (UTC when tz is None).
 TIME_FORMATS: tuple[tuple[str, str, str], ...] = (
     ("YYYY-MM-DD HH:MM:SS", "%Y-%m-%d %H:%M:%S", "yyyy-M-d H:m:s"),
     ("YYYY-MM-DDTHH:MM:SS", "%Y-%m-%dT%H:%M:%S", "yyyy-M-d'T'H:m:s"),
@@ -68,6 +69,8 @@ TIME_FORMATS: tuple[tuple[str, str, str], ...] = (
     ("MM/DD/YYYY HH:MM AM", "%m/%d/%Y %I:%M %p", "M/d/yyyy h:m a"),
     ("YYYY年MM月DD日 HH:MM:SS", "%Y年%m月%d日 %H:%M:%S", "yyyy年M月d日 H:m:s"),
     ("YYYY年MM月DD日 HH:MM", "%Y年%m月%d日 %H:%M", "yyyy年M月d日 H:m"),
+    ("YYYY-MM-DDTHH:MM:SS+HH:MM", "%Y-%m-%dT%H:%M:%S%z", "yyyy-M-d'T'H:m:sXXX"),
+    ("YYYY-MM-DD HH:MM:SS+HH:MM", "%Y-%m-%d %H:%M:%S%z", "yyyy-M-d H:m:sXXX"),
     ("YYYY-MM-DD", "%Y-%m-%d", "yyyy-M-d"),
     ("YYYY/MM/DD", "%Y/%m/%d", "yyyy/M/d"),
     ("YYYY年MM月DD日", "%Y年%m月%d日", "yyyy年M月d日"),
