@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+import govstudy
 from govstudy.cli import main
 
 
@@ -25,7 +26,9 @@ def test_datasets_list_and_describe(tmp_path, capsys):
     assert main(["datasets", "cases", "-o", str(out)]) == 0
     text = capsys.readouterr().out
     assert "licence: CC-BY-4.0" in text and "admin_level (string)" in text
-    assert sorted(pd.read_csv(out)["case_id"]) == ["nancheng", "yuan"]
+    written = pd.read_csv(out, keep_default_na=False)
+    assert written["case_id"].tolist() == govstudy.load("cases")["case_id"].tolist()
+    assert sorted(written.loc[written["source_id"] == "seed", "case_id"]) == ["nancheng", "yuan"]
 
 
 def test_datasets_unknown_name(capsys):
