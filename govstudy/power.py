@@ -4,9 +4,10 @@
 estimates the effect of the outcome's measure in each, and reports how often a two-sided test at
 level ``alpha`` rejects "no effect" (the power), with Monte-Carlo standard errors, plus the MDE.
 
-What is estimated and tested (the "lean path", for speed)
----------------------------------------------------------
-The simulator's arrays are used directly (no DataFrame, no re-validation), and:
+What is estimated and tested
+----------------------------
+The simulator's arrays (:func:`govstudy.simulate.simulate_arrays`) go straight into the estimators' own
+cores -- no DataFrame, no re-validation, but the same computation as the public functions:
 
 * ``estimator="att_gt"`` (default): Callaway & Sant'Anna's ATT(g, t) with never-treated controls,
   no covariates, varying base period, no anticipation, aggregated with ``"simple"`` weights -- the
@@ -16,7 +17,7 @@ The simulator's arrays are used directly (no DataFrame, no re-validation), and:
 * ``estimator="twfe"``: ``y ~ treated | community + month``, CRV1 clustered by community (or county)
   with fixest's small-sample factor -- ``govstudy.twfe(...)``; test: ``|t| > t_{G-1, 1 - alpha/2}``.
 
-Both equal the public estimators on the same panel to rounding (``tests/test_power.py`` checks it).
+``tests/test_power.py`` checks every simulated estimate against the public estimators on the same panel.
 
 The MDE is the effect detected with probability ``target_power`` (0.8): ``(z_{1-alpha/2} +
 z_{target}) x SD`` of the estimates across simulations (the usual normal approximation, with the
@@ -49,73 +50,27 @@ from scipy import stats
 from govstudy.arguments import check_alpha, check_choice, check_int, check_probability
 from govstudy.errors import ArgumentError
 from govstudy.estimators.results import Summary, table_text, tidy_frame
+from govstudy.estimators.staggered import att_gt_wide
+from govstudy.estimators.twfe import fe_ols
 from govstudy.simulate import FAMILY_OF, OUTCOMES, Design, DesignError, simulate_arrays
 
 __all__ = ["power", "PowerResult"]
 
 
-# ---------------------------------------------------------------------------------------- lean estimators
-def _att_gt_simple(Y: np.ndarray, G: np.ndarray, cluster: np.ndarray | None = None) -> tuple[float, float]:
-    """att_gt(control="never", base_period="varying").aggregate("simple"): (estimate, analytic SE).
-
-    Y: n x T outcome (balanced), G: cohort per unit as 1-based month index (0 = never treated).
-    """
+# ---------------------------------------------------------------------------------------- the estimators
+def _estimate(Y: np.ndarray, G: np.ndarray, estimator: str, cluster: np.ndarray | None) -> tuple[float, float, int | None]:
+    """(estimate, SE, t degrees of freedom or None) of one simulated panel, by the estimators' own cores:
+    :func:`~govstudy.estimators.staggered.att_gt_wide` (what ``att_gt`` computes after its Panel) and
+    :func:`~govstudy.estimators.twfe.fe_ols` (what ``twfe`` computes), on arrays instead of a DataFrame."""
+    if estimator == "att_gt":
+        a = att_gt_wide(Y, G, cluster=cluster).aggregate("simple")
+        return a.estimate, a.std_error, None
     n, T = Y.shape
-    C = G == 0
-    nC = C.sum()
-    glist = np.unique(G[(G > 1) & (G <= T)])
-    atts, infs, pgs, inds = [], [], [], []
-    for g in glist:
-        Tg = G == g
-        ng = Tg.sum()
-        dY = Y[:, g - 1:] - Y[:, [g - 2]]          # months g..T minus month g-1 (0-based columns)
-        mT = dY[Tg].mean(0)
-        mC = dY[C].mean(0)
-        att = mT - mC
-        inf = np.zeros_like(dY)
-        inf[Tg] = (dY[Tg] - mT) * (n / ng)
-        inf[C] = -(dY[C] - mC) * (n / nC)
-        k = dY.shape[1]
-        atts.append(att)
-        infs.append(inf)
-        pgs.append(np.full(k, ng / n))
-        inds.append(np.repeat(Tg[:, None].astype(float), k, axis=1))
-    att = np.concatenate(atts)
-    inf = np.concatenate(infs, axis=1)
-    pg = np.concatenate(pgs)
-    ind = np.concatenate(inds, axis=1)
-    s = pg.sum()
-    wa = pg / s
-    est = float(att @ wa)
-    wif = (ind - pg) / s - np.outer((ind - pg).sum(1), pg / s ** 2)
-    f = inf @ wa + wif @ att
-    if cluster is not None:
-        f = np.bincount(cluster, weights=f)
-    return est, float(np.sqrt((f ** 2).sum()) / n)
-
-
-def _twfe_crv1(Y: np.ndarray, G: np.ndarray, cluster: np.ndarray | None = None) -> tuple[float, float, int]:
-    """Balanced-panel TWFE of Y on 1[t >= G] with unit and month FE; CRV1 (fixest ssc). (est, se, df)."""
-    n, T = Y.shape
-    t = np.arange(1, T + 1)
-    D = ((G[:, None] > 0) & (t[None, :] >= G[:, None])).astype(float)
-
-    def dm(A):
-        return A - A.mean(1, keepdims=True) - A.mean(0, keepdims=True) + A.mean()
-    Yd, Dd = dm(Y), dm(D)
-    sxx = (Dd * Dd).sum()
-    b = (Dd * Yd).sum() / sxx
-    e = Yd - b * Dd
-    sc = (Dd * e).sum(1)  # per unit score
-    N = n * T
-    if cluster is not None:
-        sc = np.bincount(cluster, weights=sc)
-    Gc = len(sc)
-    # fixest K: slope + month FE (T - 1) + 1 for the unit FE, nested in the cluster (by unit or county)
-    df_k = T + 1
-    adj = Gc / (Gc - 1) * (N - 1) / (N - df_k)
-    V = adj * (sc ** 2).sum() / sxx ** 2
-    return float(b), float(np.sqrt(V)), Gc - 1
+    unit, month = np.repeat(np.arange(n), T), np.tile(np.arange(T), n)
+    treated = ((G[:, None] > 0) & (np.arange(1, T + 1)[None, :] >= G[:, None])).astype(float).ravel()
+    fit = fe_ols(Y.ravel(), treated[:, None], ["treated"], [unit, month], ["community", "month"], vcov_kind="cluster",
+                 cluster=unit if cluster is None else np.asarray(cluster)[unit], protected=("treated",))
+    return float(fit["coef"].iloc[0]), float(np.sqrt(fit["vcov"].iloc[0, 0])), fit["df"]
 
 
 # ---------------------------------------------------------------------------------------- one simulation
@@ -130,18 +85,19 @@ def _one(design: Design, outcome: str, estimator: str, cluster: str, alpha: floa
     post = (G[:, None] > 0) & (t[None, :] >= G[:, None])
     truth = float(eff[post].mean())
     y0 = float((mu - eff)[post].mean())
-    if estimator == "att_gt":
-        est, se = _att_gt_simple(Y, G, cl)
-        crit = stats.norm.ppf(1 - alpha / 2)
-    else:
-        est, se, df = _twfe_crv1(Y, G, cl)
-        crit = stats.t.ppf(1 - alpha / 2, df)
+    est, se, df = _estimate(Y, G, estimator, cl)
+    crit = stats.norm.ppf(1 - alpha / 2) if df is None else stats.t.ppf(1 - alpha / 2, df)
     return est, se, truth, y0, crit
 
 
 def _chunk(args):
+    from threadpoolctl import threadpool_limits
+
     design, outcome, estimator, cluster, alpha, seeds = args
-    return np.array([_one(design, outcome, estimator, cluster, alpha, s) for s in seeds])
+    # thousands of small fits: a multi-threaded BLAS product on an 18,000 x 1 design spends more time starting
+    # and stalling threads than computing (4x slower on a busy 2-core machine); parallelism comes from n_jobs
+    with threadpool_limits(limits=1, user_api="blas"):
+        return np.array([_one(design, outcome, estimator, cluster, alpha, s) for s in seeds])
 
 
 # ---------------------------------------------------------------------------------------- results

@@ -8,39 +8,48 @@ import numpy as np
 import pytest
 
 import govstudy
-from govstudy.power import PowerResult, _att_gt_simple, _one, _twfe_crv1, power
+from govstudy.power import PowerResult, power
 from govstudy.simulate import Design, DesignError, simulate_panel
 
 SMALL = Design(n_counties=1, communities_per_county=40, n_months=24)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("estimator", ["att_gt", "twfe"])
 @pytest.mark.parametrize("county", [False, True])
-def test_lean_estimators_equal_public_ones(seed, county):
-    """The power path's att_gt (simple aggregation, analytic SE) and TWFE (CRV1) equal govstudy.att_gt
-    and govstudy.twfe on the same simulated panel, clustered by community or by county."""
+def test_every_simulated_estimate_equals_the_public_estimator(estimator, county):
+    """power's k-th simulation (seed SeedSequence(seed).spawn(n_sims)[k]) estimates exactly what govstudy.att_gt
+    (simple aggregation, analytic SE) or govstudy.twfe (CRV1) give on simulate_panel's panel with that seed,
+    clustered by community or county: estimates to 1e-10, SEs to 1e-8; the truth is the simulator's."""
     d = Design() if not county else Design(n_counties=6, communities_per_county=10, assignment="county",
                                            share_treated={"access_list": 0.5})
-    panel, truth = simulate_panel(d, seed=seed)
-    cl_name = "county" if county else None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        a = govstudy.att_gt(panel, y="certificates", unit="community", time="month", cohort="cohort_access_list",
-                            cluster=cl_name).aggregate("simple")
-        t = govstudy.twfe(panel.data, y="certificates", treat="treated_access_list", unit="community",
-                          time="month", vcov="cluster", cluster=cl_name or "community")
-    Y, G = panel.wide(), panel.unit_cohort
-    codes = (np.arange(panel.n_units) // d.communities_per_county) if county else None
-    est, se = _att_gt_simple(Y, G, codes)
-    assert est == pytest.approx(a.estimate, rel=1e-10) and se == pytest.approx(a.std_error, rel=1e-8)
-    b, s, df = _twfe_crv1(Y, G, codes)
-    assert b == pytest.approx(t.estimate, rel=1e-10) and s == pytest.approx(t.std_error, rel=1e-8)
-    assert df == t.df
-    # the power path simulates the same panel (same seed) and the same truth
-    e2, se2, tru, y0, crit = _one(d, "certificates", "att_gt", "county" if county else "community", 0.05,
-                                  np.random.SeedSequence(seed))
-    assert e2 == pytest.approx(a.estimate) and tru == pytest.approx(truth.att("certificates"))
-    assert y0 == pytest.approx(truth.att("certificates") / truth.att("certificates", relative=True))
+    res = power(d, estimator=estimator, n_sims=3, seed=11, n_jobs=1, progress=False,
+                cluster="county" if county else "community")
+    draws = res.draws[0]
+    for k, child in enumerate(np.random.SeedSequence(11).spawn(3)):
+        panel, truth = simulate_panel(d, seed=child)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", govstudy.FewClustersWarning)  # 6 counties: the point of the design
+            if estimator == "att_gt":
+                r = govstudy.att_gt(panel, y="certificates", unit="community", time="month",
+                                    cohort="cohort_access_list", cluster="county" if county else None).aggregate("simple")
+            else:
+                r = govstudy.twfe(panel.data, y="certificates", treat="treated_access_list", unit="community",
+                                  time="month", vcov="cluster", cluster="county" if county else "community")
+        assert draws["estimate"][k] == pytest.approx(r.estimate, rel=1e-10)
+        assert draws["std_error"][k] == pytest.approx(r.std_error, rel=1e-8)
+        assert draws["truth"][k] == pytest.approx(truth.att("certificates"), rel=1e-12)
+
+
+def test_att_gt_wide_refuses_what_it_does_not_handle():
+    from govstudy.estimators.staggered import att_gt_wide
+
+    Y = np.zeros((3, 4))
+    with pytest.raises(govstudy.ArgumentError, match="never-treated units"):
+        att_gt_wide(Y, np.array([1, 0, 3]))
+    with pytest.raises(govstudy.ArgumentError, match="without missing values"):
+        att_gt_wide(np.full((3, 4), np.nan), np.array([3, 0, 0]))
+    with pytest.raises(govstudy.ArgumentError, match="0..4"):
+        att_gt_wide(Y, np.array([5, 0, 0]))
 
 
 def test_power_rises_with_sample_size():

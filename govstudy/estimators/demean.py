@@ -4,6 +4,8 @@ Why our own code: statsmodels has no absorbed fixed effects, and a dummy per uni
 need a dense ``n x n_units`` design. We use sparse group sums instead:
 
 * one factor: subtract (weighted) group means;
+* two factors forming a balanced panel (each pair of levels once, no weights): the closed form
+  ``x - mean_A - mean_B + mean``, O(n) per column;
 * two factors whose smaller one has at most ``_EXACT_MAX`` levels (the usual unit x period
   panel): an *exact* projection by Frisch-Waugh-Lovell. With ``A`` the larger factor and
   ``B`` the smaller, ``M x = M_A x - M_A B theta`` where ``theta`` solves the small
@@ -112,6 +114,14 @@ def _demean_two_exact(x, fes, nlev, w, out=None):
     ia, ib = (0, 1) if nlev[0] >= nlev[1] else (1, 0)
     a, b = fes[ia], fes[ib]
     na, nb = nlev[ia], nlev[ib]
+    if w is None and len(a) == na * nb and np.bincount(a * nb + b, minlength=na * nb).max() == 1:
+        # a balanced panel (every level of A with every level of B once): M x = x - A-mean - B-mean + mean
+        out = x.copy() if out is None else out
+        for j in range(out.shape[1]):
+            col = out[:, j]
+            col -= (np.bincount(a, weights=col, minlength=na) / nb)[a] + (np.bincount(b, weights=col, minlength=nb) / na)[b] \
+                - col.mean()
+        return out
     wa, wb = _wsum(a, na, w), _wsum(b, nb, w)
     out = x.copy() if out is None else out
     k = out.shape[1]

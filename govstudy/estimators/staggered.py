@@ -79,8 +79,9 @@ from govstudy.estimators.results import Summary, ci_table, table_text
 from govstudy.estimators.twfe import collinear_columns
 from govstudy.estimators.vcov import cluster_sums
 from govstudy.panel import Panel, PanelWarning, as_panel
+from govstudy.periods import PeriodMap
 
-__all__ = ["att_gt", "ATTgtResult", "AggregateResult"]
+__all__ = ["att_gt", "att_gt_wide", "ATTgtResult", "AggregateResult"]
 
 
 # --------------------------------------------------------------------------- one ATT(g, t)
@@ -629,20 +630,64 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
     att, inf, n_used = _estimate(d, gs, ts, bs, tis, control=control, method=method, anticipation=anticipation,
                                  rc=unbalanced == "rc" and not balanced_input)
     d.Y, d.Xw = None, []   # the wide arrays are no longer needed; free them before the pre-test
-    is_ref = tis == bs
-    n, notes, cluster, y, sizes = len(d.G), d.notes, d.cluster, p_y, d.sizes
-    boot = None if bootstrap is None else (int(bootstrap), seed)
-    se, crit = influence_bands(inf, d.cl_codes, n, boot, alpha)
-    se = np.where(is_ref, 0.0, se)  # reference cells (universal base) are 0 by construction
-    pretest = _pretest(att, inf, (ts < gs) & ~is_ref, d.cl_codes, n, notes)
-    info = {"Outcome": y, "Control group": {"never": "never treated", "notyet": "not yet treated"}[control],
+    info = {"Outcome": p_y, "Control group": {"never": "never treated", "notyet": "not yet treated"}[control],
             "Estimation method": {"dr": "doubly robust", "ipw": "inverse probability weighting",
                                   "reg": "outcome regression"}[method],
-            "Base period": base_period, "Anticipation": anticipation, "Units": n_used, "Cohort sizes": sizes,
+            "Base period": base_period, "Anticipation": anticipation, "Units": n_used, "Cohort sizes": d.sizes,
             "Standard errors": ("analytic (influence function)" if bootstrap is None
                                 else f"multiplier bootstrap ({bootstrap} draws), uniform bands")
-            + (f", clustered by {cluster}" if cluster else "")}
+            + (f", clustered by {d.cluster}" if d.cluster else "")}
+    return _result(d, gs, ts, bs, tis, att, inf, alpha=alpha, boot=None if bootstrap is None else (int(bootstrap), seed),
+                   info=info)
+
+
+def _result(d: _Prepared, gs, ts, bs, tis, att, inf, *, alpha: float, boot, info: dict) -> ATTgtResult:
+    """The ATTgtResult, built once: SEs (or bootstrap bands) and the pre-test from the influence functions."""
+    is_ref = tis == bs
+    n = len(d.G)
+    se, crit = influence_bands(inf, d.cl_codes, n, boot, alpha)
+    se = np.where(is_ref, 0.0, se)  # reference cells (universal base) are 0 by construction
+    pretest = _pretest(att, inf, (ts < gs) & ~is_ref, d.cl_codes, n, d.notes)
     pv = d.period_values
     return ATTgtResult(pv[gs - 1], pv[ts - 1], pv[d.tlist[bs] - 1], att, inf, se, crit, alpha, d.G, d.wu, d.cl_codes,
-                       info, notes, boot, pretest, event_times=ts - gs, period_map=d.period_map, period_values=pv,
+                       info, d.notes, boot, pretest, event_times=ts - gs, period_map=d.period_map, period_values=pv,
                        units=d.units)
+
+
+def att_gt_wide(Y: np.ndarray, cohorts: np.ndarray, *, cluster: np.ndarray | None = None,
+                alpha: float = 0.05) -> ATTgtResult:
+    """``att_gt`` on a balanced wide outcome array without covariates: the computation ``att_gt`` runs once it has
+    read its Panel (never-treated controls, varying base period, no anticipation, analytic SEs).
+
+    ``Y`` is n units x T periods (periods numbered 1..T, no missing values), ``cohorts`` each unit's first treated
+    period (1..T; 0 = never treated) and ``cluster`` optional unit-level cluster codes. This is what
+    :func:`govstudy.power` re-estimates in every simulation, without building a DataFrame.
+
+    >>> import numpy as np
+    >>> Y = np.tile(np.arange(4.0), (3, 1))
+    >>> Y[0, 2:] += 1.5                                     # unit 0 treated from period 3
+    >>> float(att_gt_wide(Y, np.array([3, 0, 0])).aggregate("simple").estimate)
+    1.5
+    """
+    Y = np.asfortranarray(np.asarray(Y, dtype=float))
+    G = np.asarray(cohorts, dtype=np.int64)
+    if Y.ndim != 2 or not np.isfinite(Y).all():
+        raise ArgumentError("Y must be a units x periods array without missing values; use att_gt for other panels")
+    n, T = Y.shape
+    if G.shape != (n,) or (G < 0).any() or (G > T).any():
+        raise ArgumentError(f"cohorts must hold one first treated period in 0..{T} per unit (0 = never treated)")
+    if (G == 1).any() or not (G == 0).any() or not (G > 1).any():
+        raise ArgumentError("att_gt_wide needs never-treated units, treated units, and no unit treated in period 1 "
+                            "(use att_gt, which handles these cases with warnings)")
+    glist = np.unique(G[G > 1])
+    cl = None if cluster is None else pd.factorize(np.asarray(cluster))[0]
+    d = _Prepared(Y=Y, Xw=[], G=G, wu=np.ones(n), tlist=np.arange(1, T + 1, dtype=np.int64), glist=glist,
+                  cl_codes=cl, units=pd.RangeIndex(n), period_values=np.arange(1, T + 1, dtype=np.int64),
+                  period_map=PeriodMap("integer"), covariates=[], cohort_col="cohort", balanced=True,
+                  sizes={int(g): int((G == g).sum()) for g in glist}, notes=[],
+                  cluster=None if cluster is None else "cluster")
+    gs, ts, bs, tis = _cells(d.tlist, glist, 0, "varying")
+    att, inf, n_used = _estimate(d, gs, ts, bs, tis, control="never", method="dr", anticipation=0, rc=False)
+    info = {"Control group": "never treated", "Base period": "varying", "Units": n_used, "Cohort sizes": d.sizes,
+            "Standard errors": "analytic (influence function)" + (", clustered" if cluster is not None else "")}
+    return _result(d, gs, ts, bs, tis, att, inf, alpha=alpha, boot=None, info=info)
