@@ -35,6 +35,16 @@ def _ols_fit(dy, X, w, mask):
     return beta
 
 
+def _propensity(D, X, w):
+    """Logit propensity score (capped below 1), the trimming of controls with p >= 0.995, the score's asymptotic
+    linear representation (n x k) and the fit's ``problem`` (see :func:`govstudy.estimators.logit.fit_logit`)."""
+    fit = fit_logit(D, X, w)
+    ps = np.minimum(fit.p, 1 - 1e-6)
+    trim = np.where(D == 0, ps < 0.995, True)
+    alr_ps = ((w * (D - ps))[:, None] * X) @ (fit.hinv * len(D))
+    return ps, trim, alr_ps, fit.problem
+
+
 def did_panel(DY, D, X, w, method):
     """ATTs and influence functions (scaled as in DRDID: per subsample unit) of the panel 2x2 estimators.
 
@@ -59,11 +69,7 @@ def did_panel(DY, D, X, w, method):
         def alr_ols_at(v):                      # alr_ols @ v for every column
             return E * (X @ (XpX_inv @ v))[:, None]
     if method in ("dr", "ipw"):
-        fit = fit_logit(D, X, w)
-        ps, Hinv, problem = fit.p, fit.hinv, fit.problem
-        ps = np.minimum(ps, 1 - 1e-6)
-        trim = np.where(D == 0, ps < 0.995, True)
-        alr_ps = ((w * (D - ps))[:, None] * X) @ (Hinv * n)
+        ps, trim, alr_ps, problem = _propensity(D, X, w)
         w_t = trim * w * D
         w_c = trim * w * ps * (1 - D) / (1 - ps)
         mt, mc = w_t.mean(), w_c.mean()
@@ -123,17 +129,12 @@ def did_rc(y, post, D, X, w, method):
     The propensity score is trimmed as in the panel estimators (controls with p >= 0.995 get weight 0).
     The third value is the propensity-score fit's ``problem`` (see :func:`govstudy.estimators.logit.fit_logit`; None for ``"reg"``).
     """
-    n = len(y)
     w = w / w.mean()
     problem = None
     c0, c1 = (D == 0) & (post == 0), (D == 0) & (post == 1)
     t0, t1 = (D == 1) & (post == 0), (D == 1) & (post == 1)
     if method in ("dr", "ipw"):
-        fit = fit_logit(D, X, w)
-        ps, Hinv, problem = fit.p, fit.hinv, fit.problem
-        ps = np.minimum(ps, 1 - 1e-6)
-        trim = np.where(D == 0, ps < 0.995, True)
-        alr_ps = ((w * (D - ps))[:, None] * X) @ (Hinv * n)
+        ps, trim, alr_ps, problem = _propensity(D, X, w)
         odds = trim * w * ps * (1 - D) / (1 - ps)
         w_c0, w_c1 = odds * (1 - post), odds * post
         w_t0, w_t1 = trim * w * D * (1 - post), trim * w * D * post

@@ -5,16 +5,11 @@
 or :func:`govstudy.did_2x2` result, which keeps its estimation sample and design in ``result.fit_design``
 (a :class:`~govstudy.estimators.results.FitDesign`), and return an :class:`InferenceResult`.
 
->>> import numpy as np, pandas as pd
->>> from govstudy import twfe
->>> from govstudy import wild_cluster_bootstrap
->>> rng = np.random.default_rng(0)
->>> df = pd.DataFrame({"id": np.repeat(np.arange(20), 6), "t": np.tile(np.arange(6), 20)})
->>> df["D"] = ((df.id < 5) & (df.t >= 3)).astype(int)
->>> df["y"] = 0.1 * df.id + rng.normal(0, 1, len(df))
->>> wb = wild_cluster_bootstrap(twfe(df, y="y", treat="D", unit="id", time="t"), B=999, seed=1)
->>> bool(0.05 < wb.p_value < 1), wb.n_clusters
-(True, 20)
+>>> from govstudy.estimators.inference import fit_design_of
+>>> fit_design_of(object())
+Traceback (most recent call last):
+...
+TypeError: pass a result of govstudy.twfe or govstudy.did_2x2 (it keeps its validated estimation sample in result.fit_design); got object
 """
 
 from __future__ import annotations
