@@ -44,6 +44,8 @@ def _results():
         "aggregate_dynamic": (att.aggregate("dynamic"), {}),
         "aggregate_group": (att.aggregate("group"), {}),
         "aggregate_calendar": (att.aggregate("calendar"), {}),
+        "imputation": (govstudy.did_imputation(mp, **kw), {}),
+        "imputation_dynamic": (govstudy.did_imputation(mp, **kw, kind="dynamic"), {}),
         "bacon": (govstudy.bacon_decomposition(mp.assign(D=((mp["first.treat"] > 0) & (mp["year"] >= mp["first.treat"]))
                                                          .astype(int)), y="lemp", treat="D", unit="countyreal",
                                                time="year"), {}),
@@ -82,7 +84,8 @@ def results():
 
 NAMES = [
     "did_2x2", "twfe", "event_study", "sun_abraham", "att_gt", "aggregate_dynamic", "aggregate_group",
-    "aggregate_calendar", "bacon", "synth", "synth_weights", "wild_bootstrap", "randomization", "power",
+    "aggregate_calendar", "imputation", "imputation_dynamic", "bacon", "synth", "synth_weights", "wild_bootstrap",
+    "randomization", "power",
     "appeals_report", "qca_truth_table", "qca_solution", "qca_intermediate", "qca_necessity", "qca_super_subset",
     "qca_fit", "qca_robustness"]
 

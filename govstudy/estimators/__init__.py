@@ -16,8 +16,10 @@ from govstudy.estimators.aggte import AggregateResult
 from govstudy.estimators.staggered import ATTgtResult, att_gt
 from govstudy.estimators.synth import PoorFitWarning, SynthResult, synth
 from govstudy.estimators.twfe import CollinearityWarning, twfe
+from govstudy.estimators.imputation import ImputationResult, did_imputation
 
 __all__ = ["did_2x2", "twfe", "event_study", "att_gt", "bacon_decomposition", "EstimationResult",
            "EventStudyResult", "ATTgtResult", "AggregateResult", "BaconResult", "CollinearityWarning",
            "FewTreatedClustersWarning", "synth", "SynthResult", "PoorFitWarning", "wild_cluster_bootstrap",
-           "randomization_inference", "InferenceResult", "FewClustersWarning", "SampleWarning", "FitDesign"]
+           "randomization_inference", "InferenceResult", "FewClustersWarning", "SampleWarning", "FitDesign",
+           "did_imputation", "ImputationResult"]
