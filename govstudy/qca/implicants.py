@@ -6,12 +6,14 @@ no term with one literal fewer is an implicant. This is equivalent to Quine-McCl
 multi-value conditions and costs ``O(k * 3^k)`` array operations for ``k`` binary conditions.
 
 The covering step returns **every** cover with the minimum number of prime implicants (R QCA's
-default: no row dominance, ties all kept), by branch and bound on the positive row with the fewest
-candidates. Dominated columns are removed first (this cannot change the set of minimum covers).
+default: no row dominance, ties all kept). It recurses on the columns still to cover: dominated columns
+are dropped and independent blocks solved apart (neither changes the set of minimum covers); the minimum
+size comes from branch and bound over remembered sub-problems, and the covers are then listed only along
+the branches that reach it (see :func:`minimum_covers`).
 
-Why our own code: no maintained Python QCA library is trustworthy -- the ones we tried return only
-one of several tied models. This module is tested against a brute-force enumeration of all minimal
-covers on random truth tables.
+Why our own code: the Python QCA implementations describe themselves as experimental, and their users
+report that only one of several equally minimal models is returned; R's QCA is not a Python dependency.
+This module is tested against a brute-force enumeration of all minimal covers on random truth tables.
 
 >>> import numpy as np
 >>> from govstudy.qca.implicants import prime_implicants, minimum_covers
