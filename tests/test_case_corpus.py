@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -164,12 +163,9 @@ def test_coding_log_covers_every_corpus_row_once(t):
 
 
 def test_out_of_sample_score_is_reproducible_from_the_tables(t):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import score_case_corpus
-    finally:
-        sys.path.pop(0)
-    s = score_case_corpus.score()
+    from govstudy.text.evaluate import score_corpus
+
+    s = score_corpus()
     log = t["coding_log"]
     req = log[~log["optional"].fillna(False).astype(bool)]
     assert s["expected"] == int(req["decision"].isin(["accepted", "corrected", "added"]).sum())
