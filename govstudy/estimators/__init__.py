@@ -17,9 +17,10 @@ from govstudy.estimators.staggered import ATTgtResult, att_gt
 from govstudy.estimators.synth import PoorFitWarning, SynthResult, synth
 from govstudy.estimators.twfe import CollinearityWarning, twfe
 from govstudy.estimators.imputation import ImputationResult, did_imputation
+from govstudy.estimators.honest_did import HonestDiDResult, honest_did
 
 __all__ = ["did_2x2", "twfe", "event_study", "att_gt", "bacon_decomposition", "EstimationResult",
            "EventStudyResult", "ATTgtResult", "AggregateResult", "BaconResult", "CollinearityWarning",
            "FewTreatedClustersWarning", "synth", "SynthResult", "PoorFitWarning", "wild_cluster_bootstrap",
            "randomization_inference", "InferenceResult", "FewClustersWarning", "SampleWarning", "FitDesign",
-           "did_imputation", "ImputationResult"]
+           "did_imputation", "ImputationResult", "honest_did", "HonestDiDResult"]

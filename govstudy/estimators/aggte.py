@@ -32,14 +32,33 @@ __all__ = ["AggregateResult", "aggregate", "influence_bands", "multiplier_bootst
 class AggregateResult:
     """An aggregation of ATT(g, t) (like R did's ``aggte``): an overall effect plus per-element rows."""
 
-    def __init__(self, kind, overall, overall_se, table, crit, alpha, n, inf_overall, inf_elems, boot):
+    def __init__(self, kind, overall, overall_se, table, crit, alpha, n, inf_overall, inf_elems, boot,
+                 cluster_codes=None, base_period=None):
         self.kind, self.alpha, self.n = kind, alpha, n
+        self.cluster_codes, self.base_period = cluster_codes, base_period
         self.estimate, self.std_error = float(overall), float(overall_se)
         self._table = table
         self.crit = crit
         self.influence = inf_overall
         self.element_influence = inf_elems
         self.bootstrap = boot
+
+    @property
+    def coef(self) -> pd.Series:
+        """The per-element estimates (event times, cohorts or periods) by term."""
+        return pd.Series(self._table["estimate"].to_numpy(), index=self._table["term"].to_numpy()) if len(
+            self._table) else pd.Series(dtype=float)
+
+    @property
+    def vcov(self) -> pd.DataFrame:
+        """Analytic covariance of :attr:`coef`, ``F'F / n^2`` from the per-unit influence functions (summed within
+        clusters), whose diagonal gives the analytic ``std_error``; not defined for bootstrap SEs."""
+        if self.bootstrap is not None:
+            raise ValueError("this aggregation has multiplier-bootstrap SEs, which give no covariance matrix; "
+                             "re-run att_gt without bootstrap= for the analytic covariance")
+        F = self.element_influence if self.cluster_codes is None else cluster_sums(self.cluster_codes,
+                                                                                   self.element_influence)
+        return pd.DataFrame(F.T @ F / self.n ** 2, index=self.coef.index, columns=self.coef.index)
 
     def tidy(self, overall: bool = True) -> pd.DataFrame:
         """Rows: the overall effect (``term="overall"``) then each element (event time, cohort or period)."""
@@ -218,7 +237,8 @@ def aggregate(res, kind: str = "simple", min_e: float = -np.inf, max_e: float = 
         tab.insert(0, "term", [f"{key}={v}" for v in written])
         tab[key] = values
         tab["cohort_period" if key == "cohort" else "period"] = written
-    return AggregateResult(kind, overall, se_all[0], tab, crit, res.alpha, res.n, f_all, F, res.bootstrap_args)
+    return AggregateResult(kind, overall, se_all[0], tab, crit, res.alpha, res.n, f_all, F, res.bootstrap_args,
+                           res.cluster_codes, res.info.get("Base period"))
 
 
 def event_bound(v, name):
