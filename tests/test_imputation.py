@@ -103,7 +103,7 @@ def test_standard_errors_published_formula_hand_sized():
         res = did_imputation(df, y="y", unit="id", time="t", cohort="g", kind="dynamic", cluster=cluster)
         hs = [0, 1, 2]
 
-        def weights(tr):
+        def weights(tr, hs=hs):
             e = (tr.t - tr.g).to_numpy()
             ws = [(e == h) / (e == h).sum() for h in hs]
             return ws + [np.mean(ws, axis=0)]

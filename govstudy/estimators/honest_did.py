@@ -61,12 +61,12 @@ class HonestDiDResult:
         return self._table.copy()
 
     def summary(self) -> Summary:
-        lines = [f"Sensitivity to parallel trends (Rambachan & Roth 2023), {self.restriction} restriction "
-                 "(Delta^SD(M): second differences of the trend difference at most M)",
+        lines = [(f"Sensitivity to parallel trends (Rambachan & Roth 2023), {self.restriction} restriction "
+                  "(Delta^SD(M): second differences of the trend difference at most M)"),
                  f"Input: {self.source}", f"Target: l' tau_post with l = {np.round(self.l_vec, 4).tolist()}",
                  f"Estimate {self.estimate:.4f} (SE {self.std_error:.4f}); {int(100 * (1 - self.alpha))}% sets", "",
                  table_text(self._table),
-                 f"Breakdown: the smallest M whose set contains 0 is "
+                 "Breakdown: the smallest M whose set contains 0 is "
                  + ("none in the table" if np.isnan(self.breakdown) else f"{self.breakdown:g}")]
         return Summary("\n".join(lines))
 
@@ -95,6 +95,7 @@ class HonestDiDResult:
         ax.errorbar(Ms, mid, yerr=[mid - rob["lb"], rob["ub"] - mid], fmt="none", capsize=4, color="tab:blue",
                     label="FLCI")
         ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks(np.r_[x0, Ms], ["original"] + [f"{m:g}" for m in Ms])
         ax.set_xlabel("M")
         ax.set_ylabel(f"{int(100 * (1 - self.alpha))}% confidence set")
         ax.set_title(f"Sensitivity to parallel trends ({self.restriction})")
@@ -179,7 +180,7 @@ def _inputs(result, betahat, sigma, n_pre, n_post):
         terms = sorted(result.event_time, key=result.event_time.get)
         et = np.array([result.event_time[t] for t in terms])
         b, V = result.coef[terms].to_numpy(), result.vcov.loc[terms, terms].to_numpy()
-        source = f"event study ({result.method})"
+        source = result.method
     elif isinstance(result, AggregateResult):
         if result.kind != "dynamic":
             raise ArgumentError(f"honest_did needs an event-time ('dynamic') aggregation, got kind={result.kind!r}")
@@ -202,8 +203,8 @@ def _inputs(result, betahat, sigma, n_pre, n_post):
                             f"the event times are {et.tolist()}")
     if not (np.array_equal(pre, np.arange(pre.min(), -1)) and np.array_equal(post, np.arange(post.max() + 1))):
         raise ArgumentError(f"honest_did needs consecutive event times around the reference e = -1; got "
-                            f"{et.tolist()} (a window that bins endpoints or missing event times break the "
-                            "smoothness bound's differences)")
+                            f"{et.tolist()} (with an event time missing, the smoothness bound's second differences "
+                            "are not defined)")
     return b, V, len(pre), len(post), source
 
 
@@ -234,7 +235,6 @@ def _cv(bias, alpha):
 
 def _flci(b, V, n_pre, n_post, lv, M, alpha):
     """(centre, half-length) of the optimal FLCI for l' tau_post under Delta^SD(M) (module docstring)."""
-    T = n_pre + n_post
     times = np.r_[np.arange(-n_pre, 0), np.arange(1, n_post + 1)]
     full = np.r_[np.arange(-n_pre, 0), 0, np.arange(1, n_post + 1)]       # with the reference at 0
     D2 = np.diff(np.eye(len(full)), 2, axis=0)[:, full != 0]             # (T - 1) x T second differences of delta

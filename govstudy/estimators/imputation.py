@@ -166,8 +166,8 @@ def _first_step(p: Panel) -> dict:
     no_unit = treated & rows & ~np.isin(uc, uc[untr])
     no_time = treated & rows & ~np.isin(tv, tv[untr]) & ~no_unit
     for m, why in ((no_unit, "of units with no untreated period (treated from their first observed period on)"),
-                   (no_time, "in periods in which every unit is treated (no untreated observation to fit the "
-                    "period effect)")):
+                   (no_time, ("in periods in which every unit is treated (no untreated observation to fit the "
+                              "period effect)"))):
         if m.any():
             msg = f"did_imputation: {int(m.sum())} treated observation(s) {why} have no imputed Y(0); left out"
             notes.append(msg)
