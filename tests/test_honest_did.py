@@ -133,3 +133,5 @@ def test_bad_inputs(dynamic):
     boot = govstudy.att_gt(mp, **KW, base_period="universal", bootstrap=99, seed=1).aggregate("dynamic")
     with pytest.raises(ValueError, match="multiplier-bootstrap SEs"):
         honest_did(boot, M=[0])
+    with pytest.raises(ValueError, match="no per-element estimates"):
+        govstudy.att_gt(mp, **KW).aggregate("simple").vcov

@@ -53,6 +53,8 @@ class AggregateResult:
     def vcov(self) -> pd.DataFrame:
         """Analytic covariance of :attr:`coef`, ``F'F / n^2`` from the per-unit influence functions (summed within
         clusters), whose diagonal gives the analytic ``std_error``; not defined for bootstrap SEs."""
+        if self.element_influence is None:
+            raise ValueError("a 'simple' aggregation has no per-element estimates; its variance is std_error ** 2")
         if self.bootstrap is not None:
             raise ValueError("this aggregation has multiplier-bootstrap SEs, which give no covariance matrix; "
                              "re-run att_gt without bootstrap= for the analytic covariance")
