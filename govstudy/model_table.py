@@ -31,6 +31,9 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from govstudy.arguments import check_choice, check_int
+from govstudy.estimators.aggte import AggregateResult
+from govstudy.estimators.results import EstimationResult
+from govstudy.estimators.staggered import ATTgtResult
 
 __all__ = ["ModelTable", "model_table"]
 
@@ -44,20 +47,20 @@ INFO_ROWS = ("Fixed effects", "Standard errors")
 
 def _rows(model) -> pd.DataFrame:
     """The rows a model contributes: every coefficient of a regression; the headline of an aggregate."""
-    if hasattr(model, "coef"):                      # a regression: all its coefficients
+    if isinstance(model, EstimationResult):         # a regression: all its coefficients
         return model.tidy()
-    if hasattr(model, "aggregate"):                 # att_gt: its simple aggregation
+    if isinstance(model, ATTgtResult):              # att_gt: its simple aggregation
         model = model.aggregate("simple")
     t = model.tidy()
-    if "overall" in set(t["term"]):
-        t = t[t["term"] == "overall"].assign(term=f"ATT ({getattr(model, 'kind', 'overall')})")
+    if isinstance(model, AggregateResult):
+        t = t[t["term"] == "overall"].assign(term=f"ATT ({model.kind})")
     return t
 
 
 def _estimator(model) -> str:
-    if hasattr(model, "aggregate") and not hasattr(model, "coef"):
+    if isinstance(model, ATTgtResult):
         return "Callaway-Sant'Anna ATT (simple)"
-    if hasattr(model, "kind") and hasattr(model, "crit"):
+    if isinstance(model, AggregateResult):
         return f"Callaway-Sant'Anna ATT ({model.kind})"
     return str(getattr(model, "method", type(model).__name__))
 
@@ -156,7 +159,7 @@ def model_table(models, *, terms: Mapping[str, str] | Sequence[str] | None = Non
     models : a result, a list of results (columns "(1)", "(2)", …) or ``{column name: result}``.
         Regressions (``twfe``, ``event_study``, ``did_2x2``) contribute every coefficient; ``att_gt``
         its simple aggregation; an aggregation (``.aggregate("dynamic")``) its overall effect, as
-        ``"ATT (dynamic)"``; any other result the rows of its ``tidy()``.
+        ``"ATT (dynamic)"``; any other result (e.g. ``did_imputation``) the rows of its ``tidy()``.
     terms : which terms to show and in what order: a list, or ``{term: label}`` to rename (several terms
         may share one label, e.g. the treatment term of different estimators). Default: every term, in
         the order first seen.

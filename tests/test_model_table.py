@@ -54,6 +54,13 @@ def test_terms_labels_and_blank_cells(fits):
     assert f.iloc[0].tolist() == [fmt(fits["certificates"].estimate), fmt(cs.estimate), ""]
     assert f.iloc[2].tolist() == ["", "", fmt(cs.aggregate("dynamic").estimate)]
     assert f.loc["Units"].tolist() == ["", str(cs.n), str(cs.n)]
+    # an aggregation with its own covariance (AggregateResult.coef/vcov) is still one headline row, and any other
+    # result (did_imputation) brings the rows of its tidy()
+    bjs = govstudy.did_imputation(fits["data"], y="certificates", unit="community", time="month",
+                                  cohort="cohort_access_list")
+    both = model_table({"CS": cs.aggregate("dynamic"), "BJS": bjs}).frame
+    assert list(both.index[:4]) == ["ATT (dynamic)", "", "ATT", ""]
+    assert both.loc["ATT", "BJS"] == fmt(bjs.estimate) and both.loc["ATT (dynamic)", "CS"] == fmt(cs.aggregate("dynamic").estimate)
     with pytest.raises(ValueError, match=r"terms \['nope'\] are in no model"):
         model_table(fits["certificates"], terms=["nope"])
     es = govstudy.event_study(fits["data"], y="certificates", unit="community", time="month",
