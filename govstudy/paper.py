@@ -86,7 +86,7 @@ KERNEL_NOISE = (
 
 
 @contextmanager
-def _quiet_kernel_stderr():
+def quiet_kernel_stderr():
     """Collect what the kernel (a child process sharing our stderr) writes, and replay all but the noise."""
     sys.stderr.flush()
     saved = os.dup(2)
@@ -115,7 +115,7 @@ def execute(path: Path, out_dir: Path, exhibits_dir: Path) -> nbformat.NotebookN
     os.environ[ENV_NOTEBOOK] = path.name
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # debugpy's frozen-modules note, at its source
     try:
-        with _quiet_kernel_stderr():
+        with quiet_kernel_stderr():
             nb = papermill.execute_notebook(str(path), str(out_dir / path.name), kernel_name="python3",
                                             cwd=str(path.parent), progress_bar=False, log_output=False)
     finally:
@@ -721,7 +721,7 @@ table.listing td { text-align: left; }
 """
 
 
-def _coalesce_streams(outputs: list) -> list:
+def coalesce_streams(outputs: list) -> list:
     """Consecutive stdout (or stderr) outputs as one: how the kernel splits printed text depends on timing."""
     merged = []
     for output in outputs:
@@ -782,7 +782,7 @@ def render_html(executed: list[tuple[Path, nbformat.NotebookNode]], exhibits: li
             if cell.cell_type == "markdown":
                 parts.append(prose(cell.source))
             elif cell.cell_type == "code":
-                for k, output in enumerate(_coalesce_streams(cell.get("outputs", []))):
+                for k, output in enumerate(coalesce_streams(cell.get("outputs", []))):
                     body = _output_html(output, f"{path.stem}_cell{index:02d}_{k}", files_dir, prose)
                     meta = output.get("metadata", {}).get(METADATA_KEY)
                     if meta and meta.get("label") in by_label:

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REPO
 from govstudy.exhibits import METADATA_KEY, print_frame
-from govstudy.paper import (Bibliography, CitationError, PrintTable, _quiet_kernel_stderr, build, collect_exhibits,
+from govstudy.paper import (Bibliography, CitationError, PrintTable, quiet_kernel_stderr, build, collect_exhibits,
                             load_config, parse_bib, parse_names, print_table_from_html, render_html)
 
 BIB = r"""
@@ -161,7 +161,7 @@ def test_two_exhibits_in_one_cell_get_their_own_number_and_caption(tmp_path):
 
 
 def test_kernel_noise_is_silenced_but_other_stderr_is_kept(capfd):
-    with _quiet_kernel_stderr():
+    with quiet_kernel_stderr():
         os.write(2, b"[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All communication\n")
         os.write(2, b"Debugger warning: It seems that frozen modules are being used, which may\n")
         os.write(2, b"Traceback: a real problem\n")
@@ -170,12 +170,12 @@ def test_kernel_noise_is_silenced_but_other_stderr_is_kept(capfd):
 
 
 def test_printed_text_split_by_the_kernel_is_one_block():
-    from govstudy.paper import _coalesce_streams
+    from govstudy.paper import coalesce_streams
 
     outs = [{"output_type": "stream", "name": "stdout", "text": "a\n"},
             {"output_type": "stream", "name": "stdout", "text": "b\n"},
             {"output_type": "stream", "name": "stderr", "text": "w\n"}]
-    assert [o["text"] for o in _coalesce_streams(outs)] == ["a\nb\n", "w\n"]
+    assert [o["text"] for o in coalesce_streams(outs)] == ["a\nb\n", "w\n"]
 
 
 def test_computed_prose_renders_its_citations(bib, tmp_path):

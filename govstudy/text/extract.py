@@ -34,7 +34,7 @@ import pandas as pd
 from govstudy.decode import decode_bytes
 from govstudy.errors import FileMissingError, ReadError
 from govstudy.text.exclusions import ExclusionList
-from govstudy.text.quantities import _CLAUSE_SEP, find_quantities
+from govstudy.text.quantities import CLAUSE_SEP, find_quantities
 from govstudy.text.sentences import case_sections, sentence_spans
 from govstudy.text.tagging import MeasureTagger, default_tagger
 
@@ -120,9 +120,9 @@ def extract_indicators(text: str, case_id: CaseIds = None, *, taxonomy: pd.DataF
         j = bisect.bisect_right(sent_starts, q.start) - 1
         k = bisect.bisect_right(head_pos, q.start) - 1
         lo = max(q.sentence_start, q.start - w)
-        for m in _CLAUSE_SEP.finditer(text, lo, q.start):
+        for m in CLAUSE_SEP.finditer(text, lo, q.start):
             lo = m.end()
-        hi_m = _CLAUSE_SEP.search(text, q.end, min(q.sentence_end, q.end + w))
+        hi_m = CLAUSE_SEP.search(text, q.end, min(q.sentence_end, q.end + w))
         windows = [(lo, hi_m.start() if hi_m else near[1], 4.0), (near[0], near[1], 1.5)]
         windows += [(max(s, e - w), e, 0.5) for s, e in spans[max(0, j - 2):max(0, j)]]
         if k >= 0:

@@ -213,7 +213,8 @@ _FROM = re.compile(r"(?:从|由)(?:原来的|原有的|原先的|原|过去的)?
 _TO = re.compile(r"^[^，。；]{0,12}?(?:为|到|至)\s*$")
 _BEFORE_WORD = re.compile(r"原来|原有|原先|以前|此前|改革前|过去")
 _AFTER_WORD = re.compile(r"现在|现有|如今|目前|改革后|现")
-_CLAUSE_SEP = re.compile(r"[，,；;：:、。！？!?]")
+#: punctuation that separates clauses (the extractor cuts sentences into clauses at it)
+CLAUSE_SEP = re.compile(r"[，,；;：:、。！？!?]")
 _SEMI_SEP = re.compile(r"[；;]")
 _PERIOD = re.compile(
     r"(?:截至|截止到?)[^，。；]{1,14}?(?:底|末|止|前)"
@@ -311,7 +312,7 @@ class Quantity:
 LOOKBACK = 300
 
 
-def _segment_start(norm: str, lo: int, pos: int, separator: re.Pattern = _CLAUSE_SEP) -> int:
+def _segment_start(norm: str, lo: int, pos: int, separator: re.Pattern = CLAUSE_SEP) -> int:
     """Start of the segment containing ``pos``: after the last ``separator`` match in ``norm[lo:pos]``
     (clauses by default; ``_SEMI_SEP`` for the ；-delimited spans that bound a period's scope)."""
     lo = max(lo, pos - LOOKBACK)
