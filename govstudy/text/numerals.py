@@ -94,74 +94,12 @@ def _chinese(s: str) -> float:
         return MAGNITUDES[s]
     if len(s) > 1 and s[0] in "百千" and s[1] in CHINESE_DIGITS:  # 千二 is not a numeral
         raise NumeralError(f"not a numeral: {s!r}")
-    try:
-        import cn2an  # imported lazily: ~0.1 s, and only Chinese numerals need it
-    except ImportError:  # keep working without it (same results on every numeral the tests use)
-        return chinese_to_number(s)
+    import cn2an  # a dependency, imported lazily: ~0.1 s, and only Chinese numerals need it
+
     try:
         return float(cn2an.cn2an(s, "smart"))
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise NumeralError(f"not a Chinese numeral: {s!r} ({exc})") from None
-
-
-_SMALL = {"十": 10, "百": 100, "千": 1000}
-
-
-def chinese_to_number(s: str) -> float:
-    """A pure-Python reader of Chinese numerals, used when cn2an is not installed.
-
-    Handles 零, 两, leading 十 (十二), 万/亿 sections, the colloquial trailing digit (一万二 = 12000,
-    三百五 = 350), digit strings (二〇二四) and a decimal part after 点.
-
-    >>> chinese_to_number("一亿二千三百四十五万六千七百八十九"), chinese_to_number("一万二")
-    (123456789.0, 12000.0)
-    """
-    t = normalize_digits(s)
-    whole, dot, frac = t.partition("点")
-    if dot and (not frac or any(c not in CHINESE_DIGITS for c in frac)):
-        raise NumeralError(f"not a Chinese numeral: {s!r}")
-    if whole and all(c in CHINESE_DIGITS for c in whole) and len(whole) > 1:
-        value = float("".join(str(CHINESE_DIGITS[c]) for c in whole))  # 二〇二四
-    else:
-        value = float(_whole(whole, s)) if whole else 0.0
-    if dot:
-        value += float("0." + "".join(str(CHINESE_DIGITS[c]) for c in frac))
-    return value
-
-
-def _whole(t: str, s: str) -> int:
-    total, section, digit, last_unit = 0, 0, None, None
-    for ch in t:
-        if ch in CHINESE_DIGITS:
-            if digit is not None and CHINESE_DIGITS[ch] != 0 and digit != 0:
-                raise NumeralError(f"not a Chinese numeral: {s!r}")
-            digit = CHINESE_DIGITS[ch]
-        elif ch in _SMALL:
-            unit = _SMALL[ch]
-            if last_unit is not None and last_unit <= unit and section:
-                raise NumeralError(f"not a Chinese numeral: {s!r}")
-            section += (1 if digit is None else digit) * unit
-            digit, last_unit = None, unit
-        elif ch in ("万", "亿"):
-            big = 10 ** 4 if ch == "万" else 10 ** 8
-            section += digit or 0
-            if section == 0 and total == 0:
-                raise NumeralError(f"not a Chinese numeral: {s!r}")
-            if ch == "万" and total >= 10 ** 8 and total % 10 ** 8 == 0:
-                total += section * big
-            else:
-                total = (total + section) * big
-            section, digit, last_unit = 0, None, None
-        else:
-            raise NumeralError(f"not a Chinese numeral: {s!r}")
-    if digit:
-        if last_unit is not None and t[-2] not in "零〇":
-            section += digit * last_unit // 10  # 三百五 = 350
-        elif last_unit is None and total and t[-2] in "万亿":
-            section += digit * (10 ** 3 if t[-2] == "万" else 10 ** 7)  # 一万二 = 12000
-        else:
-            section += digit
-    return total + section
 
 
 def _vague(head: str, marker: str, tail: str, s: str) -> tuple[float, float]:
