@@ -11,28 +11,15 @@ Precision = matched / predicted rows, recall = matched / expected rows, over the
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from govstudy import extract_indicators
+from govstudy.text.evaluate import MATCH_FIELDS, match_counts
 
 CORPUS = Path(__file__).parent / "corpus" / "extraction_corpus.csv"
-FIELDS = ["span_text", "value", "value_max", "unit", "qualifier", "kind", "comparison"]
-
-
-def _norm(v):
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
-        return ""
-    if isinstance(v, (int, float)):
-        return round(float(v), 9)
-    try:
-        return round(float(v), 9)
-    except ValueError:
-        return str(v)
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +32,11 @@ def scored(corpus):
     results = []
     for sid, group in corpus.groupby("sentence_id", sort=True):
         sentence = group["sentence"].iloc[0]
-        expected = [tuple(_norm(r[f]) for f in FIELDS) for _, r in group.iterrows() if r["span_text"]]
-        got_df = extract_indicators(sentence, case_id="t")
-        got = [tuple(_norm(r[f]) for f in FIELDS) for _, r in got_df.iterrows()]
-        matched = sum((Counter(expected) & Counter(got)).values())
-        results.append((sid, group["pattern"].iloc[0], sentence, expected, got, matched))
+        expected = group[group["span_text"] != ""]
+        got = extract_indicators(sentence, case_id="t")
+        _, _, matched = match_counts(expected, got)
+        results.append((sid, group["pattern"].iloc[0], sentence, expected[MATCH_FIELDS].values.tolist(),
+                        got[MATCH_FIELDS].values.tolist(), matched))
     return results
 
 
