@@ -51,7 +51,7 @@ from govstudy.arguments import check_alpha, check_choice, check_int, check_proba
 from govstudy.errors import ArgumentError
 from govstudy.estimators.results import Summary, table_text, tidy_frame
 from govstudy.estimators.staggered import att_gt_wide
-from govstudy.estimators.twfe import fe_ols
+from govstudy.estimators.ols import fe_ols
 from govstudy.simulate import FAMILY_OF, OUTCOMES, Design, DesignError, simulate_arrays
 
 __all__ = ["power", "PowerResult"]
@@ -61,7 +61,7 @@ __all__ = ["power", "PowerResult"]
 def _estimate(Y: np.ndarray, G: np.ndarray, estimator: str, cluster: np.ndarray | None) -> tuple[float, float, int | None]:
     """(estimate, SE, t degrees of freedom or None) of one simulated panel, by the estimators' own cores:
     :func:`~govstudy.estimators.staggered.att_gt_wide` (what ``att_gt`` computes after its Panel) and
-    :func:`~govstudy.estimators.twfe.fe_ols` (what ``twfe`` computes), on arrays instead of a DataFrame."""
+    :func:`~govstudy.estimators.ols.fe_ols` (what ``twfe`` computes), on arrays instead of a DataFrame."""
     if estimator == "att_gt":
         a = att_gt_wide(Y, G, cluster=cluster).aggregate("simple")
         return a.estimate, a.std_error, None
@@ -70,7 +70,7 @@ def _estimate(Y: np.ndarray, G: np.ndarray, estimator: str, cluster: np.ndarray 
     treated = ((G[:, None] > 0) & (np.arange(1, T + 1)[None, :] >= G[:, None])).astype(float).ravel()
     fit = fe_ols(Y.ravel(), treated[:, None], ["treated"], [unit, month], ["community", "month"], vcov_kind="cluster",
                  cluster=unit if cluster is None else np.asarray(cluster)[unit], protected=("treated",))
-    return float(fit["coef"].iloc[0]), float(np.sqrt(fit["vcov"].iloc[0, 0])), fit["df"]
+    return float(fit.coef.iloc[0]), float(np.sqrt(fit.vcov.iloc[0, 0])), fit.df
 
 
 # ---------------------------------------------------------------------------------------- one simulation

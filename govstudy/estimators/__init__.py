@@ -15,7 +15,8 @@ from govstudy.estimators.results import EstimationResult, EventStudyResult, FitD
 from govstudy.estimators.aggte import AggregateResult
 from govstudy.estimators.staggered import ATTgtResult, att_gt
 from govstudy.estimators.synth import PoorFitWarning, SynthResult, synth
-from govstudy.estimators.twfe import CollinearityWarning, twfe
+from govstudy.estimators.ols import CollinearityWarning
+from govstudy.estimators.twfe import twfe
 from govstudy.estimators.imputation import ImputationResult, did_imputation
 from govstudy.estimators.honest_did import HonestDiDResult, honest_did
 

@@ -23,7 +23,7 @@ import pandas as pd
 from govstudy.arguments import R_DID_NAMES, renamed
 from govstudy.errors import ArgumentError, DataValidationError
 from govstudy.estimators.results import Summary, table_text, tidy_frame
-from govstudy.estimators.twfe import fe_ols
+from govstudy.estimators.ols import fe_ols
 from govstudy.panel import Panel, as_panel
 
 __all__ = ["bacon_decomposition", "BaconResult"]
@@ -171,5 +171,5 @@ def bacon_decomposition(data: pd.DataFrame | Panel, *, y: str | None = None, tre
     tab["weight"] = tab["weight"] / tab["weight"].sum()
     fit = fe_ols(p.y_values, p.treat_values[:, None], ["treatment"], [p.unit_codes, p.time_codes], [p.unit, p.time],
                  vcov_kind="iid", protected=("treatment",))
-    tw = float(fit["coef"].iloc[0])
+    tw = float(fit.coef.iloc[0])
     return BaconResult(tab, tw)

@@ -1,6 +1,8 @@
-"""The classic 2x2 difference-in-differences by OLS (statsmodels underneath).
+"""The classic 2x2 difference-in-differences by OLS.
 
-``y ~ 1 + treated + post + treated:post + covariates``; the headline is the interaction.
+``y ~ 1 + treated + post + treated:post + covariates``; the headline is the interaction. The input gate
+(columns, 0/1 post, missing and zero-weight rows counted with the first row named) is here; the fit is the one
+engine, :func:`govstudy.estimators.ols.fe_ols` without fixed effects.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import pandas as pd
 
 from govstudy.arguments import check_alpha, names, renamed
 from govstudy.errors import DataValidationError, SampleWarning, warn
+from govstudy.estimators.ols import fe_ols
 from govstudy.estimators.results import EstimationResult, FitDesign
-from govstudy.estimators.twfe import CollinearityWarning, collinear_columns
 from govstudy.estimators.vcov import parse_vcov, warn_few_clusters
 from govstudy.panel import numeric_column
 
@@ -114,36 +116,17 @@ def did_2x2(data: pd.DataFrame, *, y: str, treated: str, post: str, covariates=N
     keep = ~drop
     X, yk = X[keep], yv[keep]
     wk = None if w is None else w[keep]
-    bad = collinear_columns(X.to_numpy(), list(X.columns))
-    if bad:
-        badn = [X.columns[j] for j in bad]
-        if any(b in (inter, "const", treated, post) for b in badn):
-            raise DataValidationError(f"the 2x2 design is degenerate: {badn} collinear (need treated and "
-                                      "control units both before and after)", source=source, column=treated,
-                                      rule="not-collinear")
-        warn(f"collinear covariate(s) dropped: {badn}", CollinearityWarning)
-        notes.append(f"collinear covariate(s) dropped: {badn}")
-        X = X.drop(columns=badn)
-    import statsmodels.api as sm  # imported here: it adds about a second to `import govstudy`
-
-    model = sm.OLS(yk, X) if wk is None else sm.WLS(yk, X, weights=wk)
     cl_codes = None
-    if kind == "iid":
-        fit = model.fit()
-        df = int(fit.df_resid)
-    elif kind == "hc1":
-        fit = model.fit(cov_type="HC1")
-        df = int(fit.df_resid)
-    else:
+    if kind == "cluster":
         cl_codes = pd.factorize(data.loc[keep, ccol].to_numpy(), sort=True)[0]
         warn_few_clusters(cl_codes, d[keep] * (d[keep] != 0), ccol)
-        fit = model.fit(cov_type="cluster", cov_kwds={"groups": cl_codes})
-        df = int(cl_codes.max()) if len(cl_codes) else 0
-    names_ = list(X.columns)
-    coef = pd.Series(np.asarray(fit.params), index=names_)
-    V = pd.DataFrame(np.asarray(fit.cov_params()), index=names_, columns=names_)
+    fit = fe_ols(yk, X.to_numpy(dtype=float), list(X.columns), [], [], wk, kind, cl_codes, ccol,
+                 protected=(inter, "const", treated, post), source=source,
+                 hint="the 2x2 design is degenerate: it needs treated and control units both before and after")
+    notes += fit.notes
+    names_ = list(fit.coef.index)
     label = {"iid": "iid", "hc1": "HC1"}.get(kind, f"CRV1 clustered by {ccol}")
-    res = EstimationResult(coef, V, df, inter, "2x2 difference-in-differences (OLS)", int(keep.sum()),
+    res = EstimationResult(fit.coef, fit.vcov, fit.df, inter, "2x2 difference-in-differences (OLS)", int(keep.sum()),
                            {"Standard errors": label}, notes, alpha)
     ucodes = assignment = None
     if unit:
@@ -154,8 +137,8 @@ def did_2x2(data: pd.DataFrame, *, y: str, treated: str, post: str, covariates=N
         if varies.size:
             assignment = None     # the group varies within a unit: randomization inference will refuse
     res.fit_design = FitDesign(
-        estimator="did_2x2", y=yk, X=X.to_numpy(dtype=float), names=tuple(names_), term=inter, weights=wk,
-        cluster=cl_codes, cluster_name=ccol if kind == "cluster" else None, df_k=X.shape[1], unit=ucodes,
+        estimator="did_2x2", y=yk, X=X[names_].to_numpy(dtype=float), names=tuple(names_), term=inter, weights=wk,
+        cluster=cl_codes, cluster_name=ccol if kind == "cluster" else None, df_k=fit.df_k, unit=ucodes,
         assignment=assignment, post=pst[keep], treated_term=treated)
     res.unit_name = unit
     return res

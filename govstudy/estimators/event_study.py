@@ -25,7 +25,7 @@ from scipy import stats
 from govstudy.arguments import R_DID_NAMES, check_alpha, check_choice, check_int, names, renamed
 from govstudy.errors import ArgumentError, DataValidationError
 from govstudy.estimators.results import EventStudyResult
-from govstudy.estimators.twfe import fe_ols, vcov_label
+from govstudy.estimators.ols import fe_ols, vcov_label
 from govstudy.estimators.vcov import parse_vcov, warn_few_clusters
 from govstudy.panel import Panel, as_panel
 
@@ -144,7 +144,7 @@ def event_study(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str |
     wv = None if p.weight_values is None else p.weight_values[rows]
     fit = fe_ols(p.y_values[rows], X[rows], names_all, [p.unit_codes[rows], p.time_codes[rows]],
                  [p.unit, p.time], wv, kind, cl, ccol, protected=())
-    b, V = fit["coef"], fit["vcov"]
+    b, V = fit.coef, fit.vcov
     if method == "twfe":
         terms = [n for n in names_ if n in b.index]
         coef = b[terms]
@@ -152,8 +152,8 @@ def event_study(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str |
         event_time = {n: int(n.split("=")[1]) for n in terms}
         label = "Event study (two-way fixed effects)"
     else:
-        coef, Vc, event_time, cohort_coef = _sun_abraham(b, V, names_, cell, es_vals, G[rows][fit["mask"]],
-                                                         rel[rows][fit["mask"]])
+        coef, Vc, event_time, cohort_coef = _sun_abraham(b, V, names_, cell, es_vals, G[rows][fit.mask],
+                                                         rel[rows][fit.mask])
         label = "Event study (Sun & Abraham interaction-weighted)"
     post = [n for n in coef.index if event_time[n] >= 0]
     if not post:
@@ -174,7 +174,7 @@ def event_study(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str |
     Vfull = np.block([[Vm, va[:, None]], [va[None, :], np.array([[a @ va]])]])
     Vfull = pd.DataFrame(Vfull, index=coef_all.index, columns=coef_all.index)
     pre = [n for n in coef.index if event_time[n] < 0]
-    pretrend = _wald(coef[pre].to_numpy(), Vc.loc[pre, pre].to_numpy(), fit["df"], pre) if pre else None
+    pretrend = _wald(coef[pre].to_numpy(), Vc.loc[pre, pre].to_numpy(), fit.df, pre) if pre else None
     if pretrend and pretrend["rank"] < pretrend["df1"]:
         notes.append(f"pre-trend test: the variance of the {pretrend['df1']} pre-period coefficients has rank "
                      f"{pretrend['rank']} (e.g. fewer clusters than coefficients), so no p-value is reported")
@@ -183,9 +183,9 @@ def event_study(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str |
     if window is not None:
         info["Window"] = f"{window} (endpoints binned)"
     if kind == "cluster":
-        _, ntc = warn_few_clusters(cl[fit["mask"]], treated[rows][fit["mask"]].astype(float), ccol)
+        _, ntc = warn_few_clusters(cl[fit.mask], treated[rows][fit.mask].astype(float), ccol)
         info["Treated clusters"] = ntc
-    res = EventStudyResult(coef_all, Vfull, fit["df"], avg_name, label, fit["nobs"], info, notes + fit["notes"],
+    res = EventStudyResult(coef_all, Vfull, fit.df, avg_name, label, fit.nobs, info, notes + fit.notes,
                            alpha, event_time=event_time, ref=ref, pretrend=pretrend)
     res.regression = fit
     if method == "sun_abraham":

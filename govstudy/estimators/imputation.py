@@ -38,7 +38,7 @@ from scipy.sparse.linalg import splu
 from govstudy.arguments import R_DID_NAMES, check_alpha, check_choice, check_int, renamed
 from govstudy.errors import ArgumentError, DataValidationError, SampleWarning, warn
 from govstudy.estimators.results import EstimationResult, tidy_frame
-from govstudy.estimators.twfe import fe_ols
+from govstudy.estimators.ols import fe_ols
 from govstudy.panel import Panel, as_panel
 
 __all__ = ["did_imputation", "ImputationResult"]
@@ -312,13 +312,13 @@ def _pretrend(p: Panel, fit: dict, K: int | None) -> dict | None:
     cl = fit["cl"][i0]
     r = fe_ols(p.y_values[i0], X, names_, [p.unit_codes[i0], tv], [p.unit, p.time], w, "cluster", cl,
                p.cluster_col or p.unit, drop_singleton=False)
-    b = r["coef"].to_numpy()
-    V = r["vcov"].to_numpy()
+    b = r.coef.to_numpy()
+    V = r.vcov.to_numpy()
     q = len(b)
     try:
         stat = float(b @ np.linalg.solve(V, b)) / q
-        pv = float(stats.f.sf(stat, q, r["df"]))
+        pv = float(stats.f.sf(stat, q, r.df))
     except np.linalg.LinAlgError:
         stat, pv = np.nan, np.nan
-    return {"stat": stat, "df1": q, "df2": int(r["df"]), "p_value": pv, "coef": r["coef"],
-            "std_error": pd.Series(np.sqrt(np.diag(V)), index=r["coef"].index)}
+    return {"stat": stat, "df1": q, "df2": int(r.df), "p_value": pv, "coef": r.coef,
+            "std_error": pd.Series(np.sqrt(np.diag(V)), index=r.coef.index)}

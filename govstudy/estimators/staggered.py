@@ -76,7 +76,7 @@ from govstudy.estimators.logit import SeparationError
 from govstudy.estimators.aggte import AggregateResult, aggregate, effect_points, influence_bands
 from govstudy.estimators.drdid import did_rc, did_panel
 from govstudy.estimators.results import Summary, ci_table, table_text
-from govstudy.estimators.twfe import collinear_columns
+from govstudy.estimators.ols import collinear_columns
 from govstudy.estimators.vcov import cluster_sums
 from govstudy.panel import Panel, PanelWarning, as_panel
 from govstudy.periods import PeriodMap
