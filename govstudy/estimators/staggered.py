@@ -3,7 +3,8 @@
 ``att_gt`` estimates ATT(g, t) for every treated cohort g and period t, each from a 2x2
 comparison of cohort g with a control group (never treated, or not yet treated) between t and
 a base period, by doubly robust (``"dr"``, Sant'Anna & Zhao 2020, locally efficient panel
-version), inverse probability weighting (``"ipw"``, normalised) or outcome regression
+version; ``"dr_imp"``, their improved locally efficient estimator with an inverse-probability-tilting
+propensity score, R ``DRDID``'s ``drdid_imp_panel`` / ``drdid_imp_rc``), inverse probability weighting (``"ipw"``, normalised) or outcome regression
 (``"reg"``). Each ATT(g, t) carries its influence function (one value per unit); standard errors
 are analytic, ``sqrt(sum_i IF_i^2) / n``, or from a multiplier bootstrap (Mammen weights) with
 uniform sup-t bands. ``ATTgtResult.aggregate()`` forms R ``did``'s ``aggte`` summaries (simple,
@@ -67,7 +68,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from govstudy.arguments import (R_DID_NAMES, check_alpha, check_choice, check_draws, check_nonneg_int,
                                 check_seed, names, renamed)
@@ -148,14 +149,16 @@ def _gt_rc(yt, yb, xt, xb, treat, ctrl, wu, method, out):
 class ATTgtResult:
     """Group-time average treatment effects with influence functions.
 
-    Attributes: ``groups``, ``times``, ``att``, ``se``, ``influence`` (n_units x n_gt), ``pretest``; for
+    Attributes: ``groups``, ``times``, ``att``, ``se``, ``influence`` (n_units x n_gt), ``pretest``,
+    ``treated_mean`` (each cell's E[Y_t | G=g]) and ``treated_mean_influence`` (sparse n_units x n_gt); for
     aggregation (:mod:`govstudy.estimators.aggte`) ``cohort_positions`` (each cell's cohort as a period position
     1..T), ``unit_cohorts``, ``unit_weights``, ``cluster_codes``, ``period_values`` and ``bootstrap_args``.
     The headline ``.estimate`` / ``.std_error`` is the ``"simple"`` aggregation.
     """
 
     def __init__(self, groups, times, bases, att, inf, se, crit, alpha, unit_cohort, unit_weight, cluster_codes,
-                 info, notes, boot_args, pretest, *, event_times, period_map, period_values, units=None):
+                 info, notes, boot_args, pretest, *, event_times, period_map, period_values, units=None,
+                 treated_means=None):
         self.groups, self.times, self.bases = groups, times, bases
         self.event_times, self.period_map = np.asarray(event_times, np.int64), period_map
         self.period_values = np.asarray(period_values)
@@ -168,6 +171,9 @@ class ATTgtResult:
         self.bootstrap_args = boot_args
         self.pretest = pretest
         self.units = units
+        # E[Y_t | G=g] of each cell over the treated observations its ATT(g,t) uses, and its per-unit influence
+        # functions (sparse n x J): the untreated mean E[Y_t(0) | G=g] = treated_mean - ATT(g,t) of relative effects
+        self.treated_mean, self.treated_mean_influence = (None, None) if treated_means is None else treated_means
 
     # ---- inference helpers
     def bands(self, est, inf):
@@ -236,14 +242,17 @@ class ATTgtResult:
         return cjk_figure(fig)
 
     # ---- aggregation
-    def aggregate(self, kind: str = "simple", min_e: float = -np.inf, max_e: float = np.inf) -> AggregateResult:
+    def aggregate(self, kind: str = "simple", min_e: float = -np.inf, max_e: float = np.inf, *, balance_e=None,
+                  relative: bool = False) -> AggregateResult:
         """Aggregate ATT(g,t) like R did's ``aggte``: ``"simple"``, ``"group"``, ``"calendar"``, ``"dynamic"``.
 
         Cohort-share weights are estimated, and their estimation error enters the influence function.
-        ``min_e``/``max_e`` restrict event times (dynamic; ``max_e`` also for simple/group). See
+        ``min_e``/``max_e`` restrict event times (dynamic; ``max_e`` also for simple/group); ``balance_e=k``
+        balances the event study's cohorts (R did's ``balance_e``); ``relative=True`` gives percentage effects
+        (100 x ATT / untreated mean of the same cells, delta-method SEs). See
         :func:`govstudy.estimators.aggte.aggregate`.
         """
-        return aggregate(self, kind, min_e, max_e)
+        return aggregate(self, kind, min_e, max_e, balance_e=balance_e, relative=relative)
 
 
 # --------------------------------------------------------------------------- prepare, cells, compute
@@ -404,8 +413,18 @@ def _cells(tlist, glist, anticipation: int, base_period: str):
     return gs, ts, bs, tis
 
 
+def _cell_mean(y, rows, wu, n: int):
+    """Weighted mean of ``y[rows]`` and its per-unit influence function on ``rows`` (scaled by n, as the ATT's)."""
+    wr, yr = wu[rows], y[rows]
+    W = wr.sum()
+    m = float(wr @ yr / W) if W > 0 else np.nan
+    return m, (n / W) * wr * (yr - m) if W > 0 else np.zeros(len(rows))
+
+
 def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, anticipation: int, rc: bool):
-    """ATT(g, t) and the n x J influence-function matrix; the number of units that enter some ATT(g, t)."""
+    """ATT(g, t) and the n x J influence-function matrix; the number of units that enter some ATT(g, t); and each
+    cell's treated mean E[Y_t | G=g] over the treated observations its ATT(g,t) uses, with its influence functions
+    as a sparse n x J matrix (nonzero on cohort g only), for relative (percentage) aggregations."""
     Y, Xw, G, wu, tlist, covariates, cohort_col, notes = d.Y, d.Xw, d.G, d.wu, d.tlist, d.covariates, d.cohort_col, d.notes
     lab, n = d.label, len(d.G)
     J = len(gs)
@@ -418,6 +437,13 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
     inf = np.zeros((n, J), order="F")
     ok_pair = np.ones(J, bool)
     never = G == 0
+    ybar = np.full(J, np.nan)
+    ybar_rows, ybar_vals = [np.zeros(0, np.int64)] * J, [np.zeros(0)] * J
+    cohort_rows = {g: np.flatnonzero(G == g) for g in np.unique(gs)}
+
+    def treated_mean(j, rows):
+        ybar[j], ybar_vals[j] = _cell_mean(Y[:, tis[j]], rows, wu, n)
+        ybar_rows[j] = rows
 
     def singular(js, err=None):
         cells = ", ".join(f"({lab(gs[j])},{lab(ts[j])})" for j in js)
@@ -474,14 +500,22 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
                     ps_problems.append((jj, problem))
                 att[jj] = a
                 inf[np.ix_(idx, jj)] = (n / len(idx)) * F
+                for j in jj:
+                    treated_mean(j, idx[D == 1])
     else:
         for j in np.flatnonzero(~is_ref):
             treat = G == gs[j]
             ctrl = controls(j, treat)
             yt, yb = Y[:, tis[j]], Y[:, bs[j]]
+            rows = cohort_rows[gs[j]]
             if not rc:
                 att[j], ok_pair[j] = _gt_panel_means(yt, yb, treat, ctrl, wu, inf[:, j])
+                treated_mean(j, rows[np.isfinite(yt[rows]) & np.isfinite(yb[rows])])
                 continue
+            fin = np.isfinite(yt[rows])
+            for x in Xw:
+                fin &= np.isfinite(x[rows, tis[j]])
+            treated_mean(j, rows[fin])
             if covariates:   # each observation's own covariates: the ones at t and at the base period
                 ot, ob = (treat | ctrl) & np.isfinite(yt), (treat | ctrl) & np.isfinite(yb)
                 pool[:, tis[j]] |= ot
@@ -532,7 +566,13 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
                       PanelWarning)
         notes.append(f"propensity score not converged or at 0/1 (limited overlap) for ATT(g,t) "
                      f"{', '.join(f'({g},{t})' for g, t in cells)}")
-    return att, inf, n_used
+    for j in np.flatnonzero(is_ref):        # reference cells (universal base): the treated mean at the base period
+        rows = cohort_rows[gs[j]]
+        treated_mean(j, rows[np.isfinite(Y[rows, tis[j]])])
+    lens = np.array([len(r) for r in ybar_rows])
+    M = sparse.csc_matrix((np.concatenate(ybar_vals), np.concatenate(ybar_rows), np.r_[0, np.cumsum(lens)]),
+                          shape=(n, J))
+    return att, inf, n_used, (ybar, M)
 
 
 def _pretest(att, inf, pre, cl_codes, n: int, notes: list) -> dict | None:
@@ -584,7 +624,9 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
         blank, None, NaT or ±inf**. Or ``treat``: an absorbing 0/1 treatment (the cohort is derived).
     covariates : pre-treatment covariate column(s) (values at the base period are used).
     control : ``"never"`` (never-treated units) or ``"notyet"`` (never and not-yet treated).
-    method : ``"dr"`` (doubly robust, default), ``"ipw"`` or ``"reg"``.
+    method : ``"dr"`` (doubly robust, default, as R ``did``), ``"dr_imp"`` (improved doubly robust: propensity
+        score by inverse probability tilting, R ``DRDID``'s default ``drdid_imp``), ``"ipw"`` or ``"reg"``.
+        Without covariates all four give the same ATT(g,t) and influence functions.
     anticipation : periods of anticipation (a whole number >= 0, default 0).
     base_period : ``"varying"`` (default) or ``"universal"``.
     cluster : a unit-level (time-invariant) column; influence functions are summed within clusters.
@@ -607,7 +649,7 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
     summaries; ``.pretest`` holds the Wald pre-test of parallel trends.
     """
     check_choice(control, "control", ("never", "notyet"))
-    check_choice(method, "method", ("dr", "ipw", "reg"))
+    check_choice(method, "method", ("dr", "dr_imp", "ipw", "reg"))
     check_choice(base_period, "base_period", ("varying", "universal"))
     check_choice(unbalanced, "unbalanced", ("keep", "drop", "rc"))
     anticipation = check_nonneg_int(anticipation, "anticipation")
@@ -627,21 +669,22 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
     balanced_input = d.balanced
     del p   # release the Panel's row-level arrays before the (g, t) loop
     gs, ts, bs, tis = _cells(d.tlist, d.glist, anticipation, base_period)
-    att, inf, n_used = _estimate(d, gs, ts, bs, tis, control=control, method=method, anticipation=anticipation,
+    att, inf, n_used, ybar = _estimate(d, gs, ts, bs, tis, control=control, method=method, anticipation=anticipation,
                                  rc=unbalanced == "rc" and not balanced_input)
     d.Y, d.Xw = None, []   # the wide arrays are no longer needed; free them before the pre-test
     info = {"Outcome": p_y, "Control group": {"never": "never treated", "notyet": "not yet treated"}[control],
-            "Estimation method": {"dr": "doubly robust", "ipw": "inverse probability weighting",
+            "Estimation method": {"dr": "doubly robust", "dr_imp": "improved doubly robust (IPT propensity score)",
+                                  "ipw": "inverse probability weighting",
                                   "reg": "outcome regression"}[method],
             "Base period": base_period, "Anticipation": anticipation, "Units": n_used, "Cohort sizes": d.sizes,
             "Standard errors": ("analytic (influence function)" if bootstrap is None
                                 else f"multiplier bootstrap ({bootstrap} draws), uniform bands")
             + (f", clustered by {d.cluster}" if d.cluster else "")}
-    return _result(d, gs, ts, bs, tis, att, inf, alpha=alpha, boot=None if bootstrap is None else (int(bootstrap), seed),
+    return _result(d, gs, ts, bs, tis, att, inf, ybar, alpha=alpha, boot=None if bootstrap is None else (int(bootstrap), seed),
                    info=info)
 
 
-def _result(d: _Prepared, gs, ts, bs, tis, att, inf, *, alpha: float, boot, info: dict) -> ATTgtResult:
+def _result(d: _Prepared, gs, ts, bs, tis, att, inf, ybar, *, alpha: float, boot, info: dict) -> ATTgtResult:
     """The ATTgtResult, built once: SEs (or bootstrap bands) and the pre-test from the influence functions."""
     is_ref = tis == bs
     n = len(d.G)
@@ -651,7 +694,7 @@ def _result(d: _Prepared, gs, ts, bs, tis, att, inf, *, alpha: float, boot, info
     pv = d.period_values
     return ATTgtResult(pv[gs - 1], pv[ts - 1], pv[d.tlist[bs] - 1], att, inf, se, crit, alpha, d.G, d.wu, d.cl_codes,
                        info, d.notes, boot, pretest, event_times=ts - gs, period_map=d.period_map, period_values=pv,
-                       units=d.units)
+                       units=d.units, treated_means=ybar)
 
 
 def att_gt_wide(Y: np.ndarray, cohorts: np.ndarray, *, cluster: np.ndarray | None = None,
@@ -687,7 +730,7 @@ def att_gt_wide(Y: np.ndarray, cohorts: np.ndarray, *, cluster: np.ndarray | Non
                   sizes={int(g): int((G == g).sum()) for g in glist}, notes=[],
                   cluster=None if cluster is None else "cluster")
     gs, ts, bs, tis = _cells(d.tlist, glist, 0, "varying")
-    att, inf, n_used = _estimate(d, gs, ts, bs, tis, control="never", method="dr", anticipation=0, rc=False)
+    att, inf, n_used, ybar = _estimate(d, gs, ts, bs, tis, control="never", method="dr", anticipation=0, rc=False)
     info = {"Control group": "never treated", "Base period": "varying", "Units": n_used, "Cohort sizes": d.sizes,
             "Standard errors": "analytic (influence function)" + (", clustered" if cluster is not None else "")}
-    return _result(d, gs, ts, bs, tis, att, inf, alpha=alpha, boot=None, info=info)
+    return _result(d, gs, ts, bs, tis, att, inf, ybar, alpha=alpha, boot=None, info=info)
