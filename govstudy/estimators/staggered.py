@@ -86,21 +86,27 @@ __all__ = ["att_gt", "att_gt_wide", "ATTgtResult", "AggregateResult"]
 
 
 # --------------------------------------------------------------------------- one ATT(g, t)
-def _gt_panel_means(yt, yb, treat, ctrl, wu, out):
+def _gt_panel_means(yt, yb, rows_t, rows_c, wu, out):
     """ATT(g,t) without covariates from the units observed at both periods (difference of weighted mean
-    changes); writes the per-unit influence function (scaled by n) into ``out``. Returns (att, ok)."""
+    changes) of the treated rows ``rows_t`` and control rows ``rows_c``; writes the per-unit influence function
+    (scaled by n) into ``out`` (zero elsewhere). Only those rows are read. Returns (att, ok, treated rows used)."""
     n = len(yt)
-    dy = yt - yb
-    fin = np.isfinite(dy)
-    wT = np.where(treat & fin, wu, 0.0)
-    wC = np.where(ctrl & fin, wu, 0.0)
-    WT, WC = wT.sum(), wC.sum()
-    if WT <= 0 or WC <= 0:
-        return np.nan, False
-    dy = np.where(fin, dy, 0.0)
-    muT, muC = (wT @ dy) / WT, (wC @ dy) / WC
-    out[:] = (wT * (dy - muT)) * (n / WT) - (wC * (dy - muC)) * (n / WC)
-    return muT - muC, True
+    mus, parts = [], []
+    for rows in (rows_t, rows_c):
+        dy = yt[rows] - yb[rows]
+        fin = np.isfinite(dy)
+        if not fin.all():
+            rows, dy = rows[fin], dy[fin]
+        w = wu[rows]
+        W = w.sum()
+        if W <= 0:
+            return np.nan, False, rows_t[:0]
+        mu = (w @ dy) / W
+        mus.append(mu)
+        parts.append((rows, (w * (dy - mu)) * (n / W)))
+    out[parts[0][0]] = parts[0][1]
+    out[parts[1][0]] = -parts[1][1]
+    return mus[0] - mus[1], True, parts[0][0]
 
 
 def _gt_rc(yt, yb, xt, xb, treat, ctrl, wu, method, out):
@@ -440,6 +446,7 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
     ybar = np.full(J, np.nan)
     ybar_rows, ybar_vals = [np.zeros(0, np.int64)] * J, [np.zeros(0)] * J
     cohort_rows = {g: np.flatnonzero(G == g) for g in np.unique(gs)}
+    never_rows = np.flatnonzero(never)
 
     def treated_mean(j, rows):
         ybar[j], ybar_vals[j] = _cell_mean(Y[:, tis[j]], rows, wu, n)
@@ -504,14 +511,15 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
                     treated_mean(j, idx[D == 1])
     else:
         for j in np.flatnonzero(~is_ref):
-            treat = G == gs[j]
-            ctrl = controls(j, treat)
             yt, yb = Y[:, tis[j]], Y[:, bs[j]]
             rows = cohort_rows[gs[j]]
             if not rc:
-                att[j], ok_pair[j] = _gt_panel_means(yt, yb, treat, ctrl, wu, inf[:, j])
-                treated_mean(j, rows[np.isfinite(yt[rows]) & np.isfinite(yb[rows])])
+                rows_c = never_rows if control == "never" else np.flatnonzero(controls(j, G == gs[j]))
+                att[j], ok_pair[j], used_t = _gt_panel_means(yt, yb, rows, rows_c, wu, inf[:, j])
+                treated_mean(j, used_t)
                 continue
+            treat = G == gs[j]
+            ctrl = controls(j, treat)
             fin = np.isfinite(yt[rows])
             for x in Xw:
                 fin &= np.isfinite(x[rows, tis[j]])
