@@ -40,6 +40,11 @@ Conventions
   so SEs stay clustered by unit. A balanced panel always uses the panel estimator. Data that really
   are repeated cross-sections: give every row its own ``unit`` id and pass ``unbalanced="rc"``
   (the ``panel=False`` mode of R did; estimates and SEs equal csdid's, tested).
+* Sampling weights may vary over time. Panel estimators weigh each unit by its weight at the ATT(g,t)'s base
+  period (the period whose covariates they use; R ``did`` requires time-invariant panel weights and, in its
+  ``fix_weights`` versions, offers the base or first period); ``"rc"`` gives each observation its own weight, as
+  for repeated cross-sections. The cohort shares of the aggregations weigh each unit by its weight at its first
+  observed period (R ``did``: first-period weights). Time-invariant weights give the same numbers as before.
 * Missing covariates are never imputed and never dropped silently: like a missing outcome, a unit whose
   covariate is missing at an ATT(g,t)'s base period (``"rc"``: an observation with a missing covariate) is
   left out of that ATT(g,t), with a warning and a note giving the counts; ``info["Units"]`` counts the units
@@ -109,12 +114,13 @@ def _gt_panel_means(yt, yb, rows_t, rows_c, wu, out):
     return mus[0] - mus[1], True, parts[0][0]
 
 
-def _gt_rc(yt, yb, xt, xb, treat, ctrl, wu, method, out):
+def _gt_rc(yt, yb, xt, xb, treat, ctrl, wt, wb, method, out):
     """ATT(g,t) treating the two periods as repeated cross-sections: every observation of a treated or
     control unit at period t (post) or at the base period enters, whether or not the unit is observed at
     the other period (R did's ``allow_unbalanced_panel``). Covariates are the observation's own values.
     The per-observation influence function is scaled by n / n_obs (n units, n_obs observations in this
-    2x2) and summed within unit into ``out``. Returns (att, ok, problem), ``problem`` from the propensity score
+    2x2) and summed within unit into ``out``. ``wt``, ``wb``: the units' weights at period t and at the base period
+    (each observation's own weight). Returns (att, ok, problem), ``problem`` from the propensity score
     (see ``_logit``)."""
     n = len(yt)
     keep = treat | ctrl
@@ -124,16 +130,16 @@ def _gt_rc(yt, yb, xt, xb, treat, ctrl, wu, method, out):
         ot &= np.isfinite(x)
     for x in xb:
         ob &= np.isfinite(x)
-    if min(wu[ot & treat].sum(), wu[ot & ctrl].sum(), wu[ob & treat].sum(), wu[ob & ctrl].sum()) <= 0:
+    if min(wt[ot & treat].sum(), wt[ot & ctrl].sum(), wb[ob & treat].sum(), wb[ob & ctrl].sum()) <= 0:
         return np.nan, False, None
     if not xt:
         # intercept only: the locally efficient DR, IPW and regression estimators all reduce to the
         # difference of four weighted cell means (same estimate and influence function)
         att = 0.0
         out[:] = 0.0
-        for m, yc, sign in ((ot & treat, yt, 1.0), (ob & treat, yb, -1.0), (ot & ctrl, yt, -1.0),
-                            (ob & ctrl, yb, 1.0)):
-            wc = np.where(m, wu, 0.0)
+        for m, yc, wp, sign in ((ot & treat, yt, wt, 1.0), (ob & treat, yb, wb, -1.0), (ot & ctrl, yt, wt, -1.0),
+                                (ob & ctrl, yb, wb, 1.0)):
+            wc = np.where(m, wp, 0.0)
             W = wc.sum()
             y0 = np.where(m, yc, 0.0)
             mu = (wc @ y0) / W
@@ -146,7 +152,7 @@ def _gt_rc(yt, yb, xt, xb, treat, ctrl, wu, method, out):
     post = np.concatenate([np.ones(len(it)), np.zeros(len(ib))])
     D = treat[uid].astype(float)
     X = np.column_stack([np.ones(len(uid))] + [np.concatenate([a[it], b[ib]]) for a, b in zip(xt, xb)])
-    att, f, problem = did_rc(y, post, D, X, wu[uid], method)
+    att, f, problem = did_rc(y, post, D, X, np.concatenate([wt[it], wb[ib]]), method)
     out[:] = np.bincount(uid, weights=f * (n / len(uid)), minlength=n)
     return att, True, problem
 
@@ -269,6 +275,7 @@ class _Prepared:
     Xw: list
     G: np.ndarray
     wu: np.ndarray
+    Ww: np.ndarray | None     # weights by unit and period when they vary within units (else None: ``wu``)
     tlist: np.ndarray
     glist: np.ndarray
     cl_codes: np.ndarray | None
@@ -317,13 +324,17 @@ def _prepare(p: Panel, *, covariates: list, weights, control: str, anticipation:
     def lab(pos):   # a position 1..T as the user reads it: the period value (integers) or its label
         v = period_values[int(pos) - 1]
         return int(v) if period_map.kind == "integer" else period_map.label(v)
-    # unit weights
+    # unit weights; time-varying weights are kept by unit and period (Ww): each ATT(g,t) weighs a unit by its
+    # weight at the base period (panel estimators) or each observation by its own (rc); the unit's weight for the
+    # cohort shares of the aggregations is its weight at its first observed period (R did: first period)
+    Ww = None
     if p.weight_values is not None:
         wu = np.full(p.n_units, np.nan)
         wu[p.unit_codes] = p.weight_values
         wide_w = p.wide(p.weight_values)
         if np.nanmax(np.abs(wide_w - wu[:, None])) > 1e-12:
-            raise DataValidationError("weights must be constant within units", column=weights, rule="unit-weights")
+            Ww = wide_w
+            wu = wide_w[np.arange(p.n_units), np.argmax(np.isfinite(wide_w), axis=1)]
     else:
         wu = np.ones(p.n_units)
     # drop units treated in the first period (cohorts after the last period are never treated: see Panel)
@@ -353,6 +364,8 @@ def _prepare(p: Panel, *, covariates: list, weights, control: str, anticipation:
                       f"periods from {lab(latest - anticipation)} on are dropped (no comparison units left)",
                       SampleWarning)
         notes.append(f"no never-treated units: periods >= {lab(latest - anticipation)} dropped")
+    if Ww is not None:
+        Ww = np.asfortranarray(Ww[keep_u][:, tmask] / wu[keep_u].mean())
     if not tmask.all():
         Y = np.asfortranarray(Y[:, tmask])
         Xw = [np.asfortranarray(x[:, tmask]) for x in Xw]
@@ -396,7 +409,7 @@ def _prepare(p: Panel, *, covariates: list, weights, control: str, anticipation:
                                       "are linear combinations of the other covariates (or constant); drop them",
                                       column=covariates[bad[0] - 1] if bad[0] > 0 else covariates[0],
                                       rule="not-collinear")
-    return _Prepared(Y=Y, Xw=Xw, G=G, wu=wu, tlist=tlist, glist=glist, cl_codes=cl_codes, units=units_kept,
+    return _Prepared(Y=Y, Xw=Xw, G=G, wu=wu, Ww=Ww, tlist=tlist, glist=glist, cl_codes=cl_codes, units=units_kept,
                      period_values=period_values, period_map=period_map, covariates=covariates,
                      cohort_col=cohort_col, balanced=balanced, sizes=sizes, notes=notes, cluster=cluster)
 
@@ -448,8 +461,11 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
     cohort_rows = {g: np.flatnonzero(G == g) for g in np.unique(gs)}
     never_rows = np.flatnonzero(never)
 
-    def treated_mean(j, rows):
-        ybar[j], ybar_vals[j] = _cell_mean(Y[:, tis[j]], rows, wu, n)
+    def wcol(ti):     # the units' weights at period position index ti
+        return wu if d.Ww is None else d.Ww[:, ti]
+
+    def treated_mean(j, rows, w):
+        ybar[j], ybar_vals[j] = _cell_mean(Y[:, tis[j]], rows, w, n)
         ybar_rows[j] = rows
 
     def singular(js, err=None):
@@ -500,7 +516,7 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
                 jj = np.array(js[c:c + 8])
                 DY = Y[np.ix_(idx, tis[jj])] - Y[idx, b][:, None]
                 try:
-                    a, F, problem = did_panel(DY, D, X, wu[idx], method)
+                    a, F, problem = did_panel(DY, D, X, wcol(b)[idx], method)
                 except np.linalg.LinAlgError as e:
                     raise singular(jj, e) from None
                 if problem:
@@ -508,22 +524,22 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
                 att[jj] = a
                 inf[np.ix_(idx, jj)] = (n / len(idx)) * F
                 for j in jj:
-                    treated_mean(j, idx[D == 1])
+                    treated_mean(j, idx[D == 1], wcol(b))
     else:
         for j in np.flatnonzero(~is_ref):
             yt, yb = Y[:, tis[j]], Y[:, bs[j]]
             rows = cohort_rows[gs[j]]
             if not rc:
                 rows_c = never_rows if control == "never" else np.flatnonzero(controls(j, G == gs[j]))
-                att[j], ok_pair[j], used_t = _gt_panel_means(yt, yb, rows, rows_c, wu, inf[:, j])
-                treated_mean(j, used_t)
+                att[j], ok_pair[j], used_t = _gt_panel_means(yt, yb, rows, rows_c, wcol(bs[j]), inf[:, j])
+                treated_mean(j, used_t, wcol(bs[j]))
                 continue
             treat = G == gs[j]
             ctrl = controls(j, treat)
             fin = np.isfinite(yt[rows])
             for x in Xw:
                 fin &= np.isfinite(x[rows, tis[j]])
-            treated_mean(j, rows[fin])
+            treated_mean(j, rows[fin], wcol(tis[j]))
             if covariates:   # each observation's own covariates: the ones at t and at the base period
                 ot, ob = (treat | ctrl) & np.isfinite(yt), (treat | ctrl) & np.isfinite(yb)
                 pool[:, tis[j]] |= ot
@@ -531,7 +547,7 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
                 used |= (ot & xok[:, tis[j]]) | (ob & xok[:, bs[j]])
             try:
                 att[j], ok_pair[j], problem = _gt_rc(yt, yb, [x[:, tis[j]] for x in Xw], [x[:, bs[j]] for x in Xw],
-                                                     treat, ctrl, wu, method, inf[:, j])
+                                                     treat, ctrl, wcol(tis[j]), wcol(bs[j]), method, inf[:, j])
             except np.linalg.LinAlgError as e:
                 raise singular([j], e) from None
             if problem:
@@ -576,7 +592,7 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
                      f"{', '.join(f'({g},{t})' for g, t in cells)}")
     for j in np.flatnonzero(is_ref):        # reference cells (universal base): the treated mean at the base period
         rows = cohort_rows[gs[j]]
-        treated_mean(j, rows[np.isfinite(Y[rows, tis[j]])])
+        treated_mean(j, rows[np.isfinite(Y[rows, tis[j]])], wcol(tis[j]))
     lens = np.array([len(r) for r in ybar_rows])
     M = sparse.csc_matrix((np.concatenate(ybar_vals), np.concatenate(ybar_rows), np.r_[0, np.cumsum(lens)]),
                           shape=(n, J))
@@ -640,8 +656,11 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
     cluster : a unit-level (time-invariant) column; influence functions are summed within clusters.
     bootstrap : number of multiplier-bootstrap draws (>= 2, e.g. 999) for SEs and uniform bands;
         ``None`` (default) uses analytic SEs and pointwise intervals. ``seed`` (>= 0) fixes the draws.
-    weights : unit-level sampling weights (units with weight 0 are removed; normalised to mean 1 over the
-        units that remain).
+    weights : sampling weights (rows with weight 0 are removed; normalised to mean 1 over the units that
+        remain). They may vary over time: with the panel estimators each ATT(g,t) weighs a unit by its weight
+        at the base period (where its covariates are read); with ``unbalanced="rc"`` (repeated cross-sections)
+        each observation carries its own weight. The cohort shares of the aggregations use each unit's weight
+        at its first observed period (R ``did`` takes panel weights from the first period).
     unbalanced : ``"keep"`` (default), ``"rc"`` or ``"drop"``: how an unbalanced panel is used (see the
         module docstring); each warns, saying what balancing would drop. ``"rc"`` works with or without
         covariates (own-period covariate values) and also serves true repeated cross-sections (one
@@ -732,7 +751,7 @@ def att_gt_wide(Y: np.ndarray, cohorts: np.ndarray, *, cluster: np.ndarray | Non
                             "(use att_gt, which handles these cases with warnings)")
     glist = np.unique(G[G > 1])
     cl = None if cluster is None else pd.factorize(np.asarray(cluster))[0]
-    d = _Prepared(Y=Y, Xw=[], G=G, wu=np.ones(n), tlist=np.arange(1, T + 1, dtype=np.int64), glist=glist,
+    d = _Prepared(Y=Y, Xw=[], G=G, wu=np.ones(n), Ww=None, tlist=np.arange(1, T + 1, dtype=np.int64), glist=glist,
                   cl_codes=cl, units=pd.RangeIndex(n), period_values=np.arange(1, T + 1, dtype=np.int64),
                   period_map=PeriodMap("integer"), covariates=[], cohort_col="cohort", balanced=True,
                   sizes={int(g): int((G == g).sum()) for g in glist}, notes=[],
