@@ -44,6 +44,9 @@ def _results():
         "aggregate_dynamic": (att.aggregate("dynamic"), {}),
         "aggregate_group": (att.aggregate("group"), {}),
         "aggregate_calendar": (att.aggregate("calendar"), {}),
+        "aggregate_relative": (att.aggregate("dynamic", relative=True), {}),
+        "aggregate_balanced": (att.aggregate("dynamic", balance_e=1), {}),
+        "att_gt_dr_imp": (govstudy.att_gt(mp, **kw, covariates=["lpop"], method="dr_imp"), {}),
         "imputation": (govstudy.did_imputation(mp, **kw), {}),
         "imputation_dynamic": (govstudy.did_imputation(mp, **kw, kind="dynamic"), {}),
         "honest_did": (govstudy.honest_did(govstudy.att_gt(mp, **kw, base_period="universal").aggregate("dynamic"),
@@ -87,6 +90,7 @@ def results():
 NAMES = [
     "did_2x2", "twfe", "event_study", "sun_abraham", "att_gt", "aggregate_dynamic", "aggregate_group",
     "aggregate_calendar", "imputation", "imputation_dynamic", "honest_did", "bacon", "synth", "synth_weights",
+    "aggregate_relative", "aggregate_balanced", "att_gt_dr_imp",
     "wild_bootstrap", "randomization", "power",
     "appeals_report", "qca_truth_table", "qca_solution", "qca_intermediate", "qca_necessity", "qca_super_subset",
     "qca_fit", "qca_robustness"]
