@@ -434,3 +434,22 @@ def test_time_varying_weights_rc_use_each_rows_own_weight(covariates):
         assert res.att[j] == pytest.approx(att, abs=1e-10)
         per_unit = pd.Series(inf * n / len(s)).groupby(s["id"].to_numpy()).sum()
         assert res.se[j] == pytest.approx(np.sqrt(np.sum(per_unit ** 2)) / n, rel=1e-8)
+
+
+def test_relative_on_an_unbalanced_panel_uses_the_cells_own_treated_units(mpdta):
+    """unbalanced="keep": a cell's treated mean (and its influence function) is over the treated units observed
+    at both of its periods, the units its ATT(g,t) uses (1e-12 against the data)."""
+    ub = mpdta.drop(index=np.random.default_rng(3).choice(len(mpdta), 150, replace=False))
+    with pytest.warns(PanelWarning):
+        r = att_gt(ub, **KW)
+    W = ub.pivot(index="countyreal", columns="year", values="lemp").loc[r.units]
+    G = ub.groupby("countyreal")["first.treat"].first().loc[r.units].to_numpy()
+    n = len(G)
+    for j, (g, t, b) in enumerate(zip(r.groups, r.times, r.bases)):
+        m = (G == g) & W[t].notna().to_numpy() & W[b].notna().to_numpy()
+        y = W[t].to_numpy()[m]
+        assert r.treated_mean[j] == pytest.approx(y.mean(), abs=1e-12)
+        ref = np.zeros(n)
+        ref[m] = n / m.sum() * (y - y.mean())
+        np.testing.assert_allclose(r.treated_mean_influence[:, j].toarray().ravel(), ref, atol=1e-12)
+    assert np.isfinite(r.aggregate("dynamic", relative=True).std_error)

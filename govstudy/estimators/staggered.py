@@ -457,16 +457,21 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
     ok_pair = np.ones(J, bool)
     never = G == 0
     ybar = np.full(J, np.nan)
-    ybar_rows, ybar_vals = [np.zeros(0, np.int64)] * J, [np.zeros(0)] * J
     cohort_rows = {g: np.flatnonzero(G == g) for g in np.unique(gs)}
+    # the treated means' influence functions, written straight into CSC arrays (a cell's rows are a subset of its
+    # cohort's, so the cohort sizes bound each column)
+    start = np.r_[0, np.cumsum([len(cohort_rows[g]) for g in gs])]
+    m_vals, m_rows, m_count = np.zeros(start[-1]), np.zeros(start[-1], np.int32), np.zeros(J, np.int64)
     never_rows = np.flatnonzero(never)
 
     def wcol(ti):     # the units' weights at period position index ti
         return wu if d.Ww is None else d.Ww[:, ti]
 
     def treated_mean(j, rows, w):
-        ybar[j], ybar_vals[j] = _cell_mean(Y[:, tis[j]], rows, w, n)
-        ybar_rows[j] = rows
+        k = len(rows)
+        ybar[j], m_vals[start[j]:start[j] + k] = _cell_mean(Y[:, tis[j]], rows, w, n)
+        m_rows[start[j]:start[j] + k] = rows
+        m_count[j] = k
 
     def singular(js, err=None):
         cells = ", ".join(f"({lab(gs[j])},{lab(ts[j])})" for j in js)
@@ -593,9 +598,10 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
     for j in np.flatnonzero(is_ref):        # reference cells (universal base): the treated mean at the base period
         rows = cohort_rows[gs[j]]
         treated_mean(j, rows[np.isfinite(Y[rows, tis[j]])], wcol(tis[j]))
-    lens = np.array([len(r) for r in ybar_rows])
-    M = sparse.csc_matrix((np.concatenate(ybar_vals), np.concatenate(ybar_rows), np.r_[0, np.cumsum(lens)]),
-                          shape=(n, J))
+    if (m_count < np.diff(start)).any():   # rows without the outcome (unbalanced panels): close the gaps
+        used = np.arange(start[-1]) < np.repeat(start[:-1] + m_count, np.diff(start))
+        m_vals, m_rows = m_vals[used], m_rows[used]
+    M = sparse.csc_matrix((m_vals, m_rows, np.r_[0, np.cumsum(m_count)]), shape=(n, J))
     return att, inf, n_used, (ybar, M)
 
 
