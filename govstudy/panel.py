@@ -44,7 +44,7 @@ import pandas as pd
 
 from govstudy.arguments import check_choice, names
 from govstudy.errors import DataValidationError, PanelWarning, PeriodSpacingWarning, SampleWarning, warn
-from govstudy.periods import PeriodMap
+from govstudy.periods import period_numbers
 
 __all__ = ["Panel", "PanelWarning", "SampleWarning", "as_panel", "numeric_column", "show_value"]
 
@@ -54,6 +54,20 @@ def show_value(v) -> str:
     if hasattr(v, "item"):
         v = v.item()
     return repr(v)
+
+
+def _factorize_sorted(values) -> tuple[np.ndarray, object]:
+    """``pd.factorize(values, sort=True)``; integer ids over a range of at most 4n values take one bincount
+    instead of a hash table (the usual unit ids and period numbers)."""
+    v = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if v.dtype.kind in "iu" and len(v):
+        lo, hi = int(v.min()), int(v.max())
+        if hi - lo <= 4 * len(v):
+            present = np.bincount(v - lo, minlength=hi - lo + 1) > 0
+            uniq = np.flatnonzero(present) + lo
+            codes = (np.cumsum(present) - 1)[v - lo]
+            return codes, (pd.Index(uniq.astype(v.dtype)) if isinstance(values, pd.Series) else uniq.astype(v.dtype))
+    return pd.factorize(values, sort=True)
 
 
 def _rows_text(rows: np.ndarray, limit: int = 5) -> str:
@@ -215,15 +229,14 @@ class Panel:
         if na.size:
             raise self._err(f"{na.size} missing unit id(s) ({_rows_text(rows[na])})", self.unit,
                             int(rows[na[0]]) + 1, "not-null")
-        ucodes, units = pd.factorize(data[self.unit], sort=True)
+        ucodes, units = _factorize_sorted(data[self.unit])
         # time: any written form -> period numbers
         try:
-            pm = PeriodMap.from_values(data[self.time], self.freq, column=self.time, source=self.source)
-            tint = pm.numbers(data[self.time], column=self.time, source=self.source)
+            tint, pm = period_numbers(data[self.time], self.freq, column=self.time, source=self.source)
         except DataValidationError as e:
             raise self._renumber(e) from None
         self.period_map = pm
-        tcodes, periods = pd.factorize(tint, sort=True)
+        tcodes, periods = _factorize_sorted(tint)
         self.units = pd.Index(units)
         self.periods = np.asarray(periods, dtype=np.int64)
         self.unit_codes = ucodes.astype(np.int64)

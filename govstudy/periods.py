@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -134,21 +135,24 @@ class PeriodMap:
     def from_values(cls, values, freq: str | None = None, *, column: str | None = None,
                     source: str | None = None) -> "PeriodMap":
         """Infer the map from a time column (see the module docstring for the rules)."""
+        s = pd.Series(values).reset_index(drop=True)
+        return cls._from_parsed(_parse_series(s, column, source, time=True), s, freq, column, source)
+
+    @classmethod
+    def _from_parsed(cls, parsed: "_Parsed", s: pd.Series, freq, column, source) -> "PeriodMap":
         if freq is not None and freq not in FREQS:
             raise ValueError(f"freq must be one of {FREQS} (year, quarter, month, week, day), got {freq!r}")
-        s = pd.Series(values).reset_index(drop=True)
-        parsed = _parse_series(s, column, source, time=True)
-        kinds = parsed["kind"]
+        kinds = parsed.kinds
         present = set(kinds[kinds != "never"])
         if not present:
             raise DataValidationError("the time column has no values", source=source, column=column,
                                       rule="time-values")
         if "never" in set(kinds):
-            r = int(np.flatnonzero(kinds == "never")[0])
+            r = int(parsed.first[np.flatnonzero(kinds == "never")[0]])
             raise DataValidationError(f"missing time value ({s.iloc[r]!r})", source=source, column=column,
                                       row=r + 1, rule="not-null")
         if present == {"int"}:
-            ints = np.asarray(parsed["value"], dtype=np.int64)
+            ints = np.asarray(parsed.values, dtype=np.int64)
             if _looks_yyyymm(ints):
                 if freq != "M":
                     u = np.unique(ints)
@@ -159,7 +163,7 @@ class PeriodMap:
                         "as months, or convert them with govstudy.PeriodMap", source=source, column=column,
                         rule="yyyymm-time")
                 per = [pd.Period(year=int(v // 100), month=int(v % 100), freq="M") for v in ints]
-                return cls._calendar(per, [str(v) for v in s], "M")
+                return cls._calendar(per, [str(v) for v in parsed.raw], "M")
             if freq is not None:
                 raise DataValidationError(
                     f"freq={freq!r} was given but the time column holds plain integers ({ints.min()} … "
@@ -170,13 +174,13 @@ class PeriodMap:
                 labels.setdefault(v, str(v))
             return cls("integer", None, 0, labels)
         if "int" in present:
-            r = int(np.flatnonzero(kinds == "int")[0])
-            o = int(np.flatnonzero((kinds != "int") & (kinds != "never"))[0])
+            r = int(parsed.first[np.flatnonzero(kinds == "int")[0]])
+            o = int(parsed.first[np.flatnonzero((kinds != "int") & (kinds != "never"))[0]])
             raise DataValidationError(
                 f"the time column mixes plain numbers ({s.iloc[r]!r}, row {r + 1}) with dates or periods "
                 f"({s.iloc[o]!r}, row {o + 1}); write every period the same way", source=source, column=column,
                 row=r + 1, rule="one-time-format")
-        objs = list(parsed["value"])
+        objs = list(parsed.values)
         if freq is None:
             pfreqs = {p.freqstr[0] for p, k in zip(objs, kinds) if k == "period"}
             if len(pfreqs) > 1:
@@ -187,7 +191,7 @@ class PeriodMap:
                 freq = _infer_freq(pd.DatetimeIndex([o for o in objs]))
         per = [_to_period(o, freq) for o in objs]
         # dates are labelled by their period (2023-01), periods and period-like text as written (2023年1月)
-        labels = [str(p) if k == "date" else _label(v) for p, k, v in zip(per, kinds, s)]
+        labels = [str(p) if k == "date" else _label(v) for p, k, v in zip(per, kinds, parsed.raw)]
         return cls._calendar(per, labels, freq)
 
     @classmethod
@@ -242,17 +246,22 @@ class PeriodMap:
     # ------------------------------------------------------------------ internals
     def _convert(self, s, column, source, cohort, mid_period="treated"):
         parsed = _parse_series(s, column, source, time=not cohort)
-        kinds, vals = parsed["kind"], list(parsed["value"])
-        out = np.zeros(len(s), dtype=np.int64)
-        for i, (k, v) in enumerate(zip(kinds, vals)):
+        return self._numbers_of(parsed, s, column, source, cohort, mid_period)[parsed.codes]
+
+    def _numbers_of(self, parsed: "_Parsed", s, column, source, cohort, mid_period="treated") -> np.ndarray:
+        """The number of each distinct value of ``parsed``."""
+        out = np.zeros(len(parsed.kinds), dtype=np.int64)
+        for j, (k, v) in enumerate(zip(parsed.kinds, parsed.values)):
             if k == "never":
                 if not cohort:
+                    i = int(np.flatnonzero(parsed.codes == j)[0])
                     raise DataValidationError(f"missing period ({s.iloc[i]!r})", source=source, column=column,
                                               row=i + 1, rule="not-null")
                 continue
             try:
-                out[i] = self._one(k, v, cohort, mid_period)
+                out[j] = self._one(k, v, cohort, mid_period)
             except ValueError as e:
+                i = int(np.flatnonzero(parsed.codes == j)[0])
                 raise DataValidationError(f"{s.iloc[i]!r}: {e}", source=source, column=column, row=i + 1,
                                           rule="period-value") from None
         return out
@@ -308,35 +317,53 @@ def _is_missing(v) -> bool:
         return False
 
 
-def _parse_series(s: pd.Series, column, source, time: bool) -> dict:
-    """Classify each value as never / int / period / date, with its parsed value.
+class _Parsed(NamedTuple):
+    """A column parsed once per distinct value: row ``i`` is distinct value ``codes[i]``, first seen at row
+    ``first[codes[i]]``; distinct values are numbered in the order they first appear."""
+    codes: np.ndarray
+    kinds: np.ndarray     # never / int / period / date, per distinct value
+    values: np.ndarray    # parsed value, per distinct value
+    raw: list             # the value as written, per distinct value
+
+    @property
+    def first(self) -> np.ndarray:
+        """Row of first appearance, per distinct value (computed only when an error needs a row)."""
+        return pd.Series(self.codes).drop_duplicates().index.to_numpy()
+
+
+def _parse_series(s: pd.Series, column, source, time: bool) -> _Parsed:
+    """Classify each distinct value as never / int / period / date, with its parsed value.
 
     For a time column only a missing value is "never" (an error later); for a cohort column 0 and ±inf
-    (and their spellings, and "never") mean never treated too.
+    (and their spellings, and "never") mean never treated too. Each distinct value is parsed once (a
+    1.2M-row panel has a few dozen periods), so an error names the first row that holds the bad value.
     """
-    n = len(s)
-    kinds = np.empty(n, dtype=object)
-    vals = np.empty(n, dtype=object)
-    if isinstance(s.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
-        if getattr(getattr(s, "dt", None), "tz", None) is not None:
-            s = s.dt.tz_localize(None)
-        k = "period" if isinstance(s.dtype, pd.PeriodDtype) else "date"
-        for i, v in enumerate(s):
-            kinds[i], vals[i] = ("never", None) if pd.isna(v) else (k, v)
-        return {"kind": kinds, "value": vals}
+    if getattr(getattr(s, "dt", None), "tz", None) is not None:
+        s = s.dt.tz_localize(None)
     if pd.api.types.is_bool_dtype(s.dtype):
         raise DataValidationError("periods must be numbers or dates, not True/False", source=source,
                                   column=column, rule="period-type")
-    for i, v in enumerate(s.tolist()):
+    if s.dtype == object and any(type(v) in (bool, np.bool_) for v in s.array):
+        codes, raw = np.arange(len(s)), s.tolist()    # True == 1 would share 1's code: every row on its own
+    else:
+        codes, uniq = pd.factorize(s, use_na_sentinel=False)
+        raw = list(uniq.astype(object)) if isinstance(s.dtype, pd.PeriodDtype) else uniq.tolist()
+    kinds = np.empty(len(raw), dtype=object)
+    vals = np.empty(len(raw), dtype=object)
+    dated = "period" if isinstance(s.dtype, pd.PeriodDtype) else "date"
+    for j, v in enumerate(raw):
+        if isinstance(s.dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+            kinds[j], vals[j] = ("never", None) if pd.isna(v) else (dated, v)
+            continue
         if _is_missing(v) or (not time and _is_never(v)):
-            kinds[i], vals[i] = "never", None
+            kinds[j], vals[j] = "never", None
             continue
         try:
-            kinds[i], vals[i] = _parse_one(v)
+            kinds[j], vals[j] = _parse_one(v)
         except (ValueError, TypeError, OverflowError) as e:
-            raise DataValidationError(str(e), source=source, column=column, row=i + 1,
-                                      rule="period-value") from None
-    return {"kind": kinds, "value": vals}
+            raise DataValidationError(str(e), source=source, column=column,
+                                      row=int(np.flatnonzero(codes == j)[0]) + 1, rule="period-value") from None
+    return _Parsed(codes, kinds, vals, raw)
 
 
 def _parse_one(v):
@@ -380,12 +407,15 @@ def _to_period(v, freq: str) -> pd.Period:
     return pd.Timestamp(v).to_period(_PANDAS_FREQ[freq])
 
 
-def period_numbers(values, freq: str | None = None) -> tuple[np.ndarray, PeriodMap]:
-    """Period numbers of a time column and the map that turns them back into labels.
+def period_numbers(values, freq: str | None = None, *, column: str | None = None,
+                   source: str | None = None) -> tuple[np.ndarray, PeriodMap]:
+    """Period numbers of a time column and the map that turns them back into labels (one parse of the column).
 
     >>> nums, pm = period_numbers(["2023-11-15", "2023-12-15", "2024-01-15"])
     >>> nums.tolist(), pm.freq, pm.labels(nums)
     ([1, 2, 3], 'M', ['2023-11', '2023-12', '2024-01'])
     """
-    pm = PeriodMap.from_values(values, freq)
-    return pm.numbers(values), pm
+    s = pd.Series(values).reset_index(drop=True)
+    parsed = _parse_series(s, column, source, time=True)
+    pm = PeriodMap._from_parsed(parsed, s, freq, column, source)
+    return pm._numbers_of(parsed, s, column, source, cohort=False)[parsed.codes], pm

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["demean", "drop_singletons", "fe_dof"]
+__all__ = ["demean", "drop_singletons", "fe_dof", "dense_codes"]
 
 _EXACT_MAX = 5000
 
@@ -44,7 +44,9 @@ def drop_singletons(fes: list[np.ndarray]) -> np.ndarray:
     while True:
         changed = False
         for f in fes:
-            cnt = np.bincount(f[keep], minlength=f.max() + 1 if n else 0)
+            cnt = np.bincount(f if keep.all() else f[keep], minlength=f.max() + 1 if n else 0)
+            if not (cnt == 1).any():
+                continue
             single = keep & (cnt[f] == 1)
             if single.any():
                 keep &= ~single
@@ -53,8 +55,13 @@ def drop_singletons(fes: list[np.ndarray]) -> np.ndarray:
             return keep
 
 
-def _recode(f: np.ndarray) -> tuple[np.ndarray, int]:
-    """Dense 0..L-1 codes (O(n), no sort) for non-negative integer codes; np.unique otherwise."""
+def dense_codes(f: np.ndarray) -> tuple[np.ndarray, int]:
+    """Dense 0..L-1 codes in sorted order (O(n), no sort, for non-negative integer codes; np.unique otherwise)
+    and the number of levels L.
+
+    >>> dense_codes(np.array([5, 2, 5, 9]))[0].tolist()
+    [1, 0, 1, 2]
+    """
     if np.issubdtype(f.dtype, np.integer) and len(f) and f.min() >= 0:
         present = np.bincount(f) > 0
         if present.all():
@@ -83,7 +90,7 @@ def demean(x: np.ndarray, fes: list[np.ndarray], weights: np.ndarray | None = No
         x = x[:, None]
     if not fes:
         return x.copy()
-    fes = [_recode(np.asarray(f))[0] for f in fes]
+    fes = [dense_codes(np.asarray(f))[0] for f in fes]
     nlev = [int(f.max()) + 1 for f in fes]
     w = None if weights is None else np.asarray(weights, float)
     if len(fes) == 1:
@@ -114,7 +121,18 @@ def _demean_two_exact(x, fes, nlev, w, out=None):
     ia, ib = (0, 1) if nlev[0] >= nlev[1] else (1, 0)
     a, b = fes[ia], fes[ib]
     na, nb = nlev[ia], nlev[ib]
-    if w is None and len(a) == na * nb and np.bincount(a * nb + b, minlength=na * nb).max() == 1:
+    key = a * nb + b if w is None and len(a) == na * nb else None
+    if key is not None and np.array_equal(key, np.arange(na * nb)):
+        # a balanced panel sorted by A then B: each column is an na x nb table (a view), two axis means
+        out = x.copy() if out is None or not out.flags.c_contiguous else out
+        cube = out.reshape(na, nb, out.shape[1])
+        for j in range(out.shape[1]):
+            tab = cube[:, :, j]
+            rows, cols = tab.mean(axis=1), tab.mean(axis=0)
+            tab -= rows[:, None]
+            tab -= cols[None, :] - rows.mean()
+        return out
+    if key is not None and np.bincount(key, minlength=na * nb).max() == 1:
         # a balanced panel (every level of A with every level of B once): M x = x - A-mean - B-mean + mean
         out = x.copy() if out is None else out
         for j in range(out.shape[1]):
@@ -171,5 +189,5 @@ def _demean_ap(x, fes, nlev, w, tol, maxiter):
 
 def fe_dof(fes: list[np.ndarray]) -> tuple[int, list[int]]:
     """Levels per factor and the fixest count of FE parameters: sum(levels) - (n_factors - 1)."""
-    levels = [_recode(np.asarray(f))[1] for f in fes]
+    levels = [dense_codes(np.asarray(f))[1] for f in fes]
     return (sum(levels) - (len(fes) - 1) if fes else 0), levels

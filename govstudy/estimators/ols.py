@@ -31,7 +31,7 @@ import pandas as pd
 
 from govstudy.errors import DataValidationError, SampleWarning, warn
 from govstudy.estimators.demean import demean, drop_singletons
-from govstudy.estimators.vcov import nested_in, vcov_matrix
+from govstudy.estimators.vcov import count_levels, nested_in, vcov_matrix
 
 __all__ = ["fe_ols", "OLSFit", "CollinearityWarning", "collinear_columns", "vcov_label"]
 
@@ -67,7 +67,7 @@ def collinear_columns(Xd: np.ndarray, names: list[str], tol: float = 1e-9, Xraw:
     raw_scale = scale if Xraw is None else np.sqrt((Xraw ** 2).sum(axis=0))
     bad = set(np.flatnonzero(scale <= 1e-8 * np.maximum(raw_scale, 1e-300)).tolist())
     good = [j for j in range(Xd.shape[1]) if j not in bad]
-    if good:
+    if len(good) > 1:
         # unpivoted QR in the given order: a column is dropped when it adds (almost) nothing to the
         # span of the columns before it, so the later of two collinear columns goes (as fixest)
         Z = Xd[:, good] / scale[good]
@@ -99,7 +99,7 @@ def fe_ols(y: np.ndarray, X: np.ndarray, names: list[str], fes: list[np.ndarray]
         notes.append(msg)
         warn(msg, SampleWarning)
     if fes and drop_singleton:
-        keep = drop_singletons([f[ok] for f in fes])
+        keep = drop_singletons(fes if ok.all() else [f[ok] for f in fes])
         if not keep.all():
             ok[np.flatnonzero(ok)[~keep]] = False
             msg = (f"{int((~keep).sum())} singleton observation(s) dropped (fixed-effect levels with one "
@@ -120,16 +120,15 @@ def fe_ols(y: np.ndarray, X: np.ndarray, names: list[str], fes: list[np.ndarray]
         Xd, names, note = _drop_collinear(Xd, names, bad, fe_names, protected, hint, source)
         notes.append(note)
     n, k = Xd.shape
-    w = np.ones(n) if wk is None else wk
-    bread = np.linalg.inv(Xd.T @ (Xd * w[:, None]))
-    beta = bread @ (Xd.T @ (w * yd))
+    bread = np.linalg.inv(Xd.T @ (Xd if wk is None else Xd * wk[:, None]))
+    beta = bread @ (Xd.T @ (yd if wk is None else wk * yd))
     resid = yd - Xd @ beta
     levels = [int(np.count_nonzero(np.bincount(f))) for f in fk]
     df_k = k + _fe_dof(levels, fk, ck if vcov_kind == "cluster" else None)
     V, df_t = vcov_matrix(Xd, resid, vcov_kind, df_k, wk, ck, bread=bread)
     return OLSFit(coef=pd.Series(beta, index=names), vcov=pd.DataFrame(V, index=names, columns=names), df=df_t,
                   nobs=n, mask=ok, df_k=df_k, resid=resid, fe_levels=dict(zip(fe_names, levels)),
-                  n_clusters=None if ck is None else int(pd.Series(ck).nunique()), notes=notes)
+                  n_clusters=None if ck is None else count_levels(ck), notes=notes)
 
 
 def _complete(y, X, weights, cluster) -> np.ndarray:

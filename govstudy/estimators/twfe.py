@@ -13,6 +13,7 @@ import pandas as pd
 
 from govstudy.arguments import R_DID_NAMES, check_alpha, names, renamed
 from govstudy.errors import ArgumentError
+from govstudy.estimators.demean import dense_codes
 from govstudy.estimators.ols import fe_ols, vcov_label
 from govstudy.estimators.results import EstimationResult, FitDesign
 from govstudy.estimators.vcov import MIN_TREATED_CLUSTERS, parse_vcov, warn_few_clusters
@@ -71,12 +72,13 @@ def twfe(data: pd.DataFrame | Panel, *, y: str | None = None, treat: str | None 
     treat = p.treat_col
     names_ = [treat] + covariates
     keep = p.complete_rows(estimator="twfe", covariates=covariates)
-    X = np.column_stack([p.treat_values] + [p.covariate_values[c] for c in covariates])[keep]
+    sub = (lambda a: a) if keep.all() else (lambda a: a[keep])      # no copies when every row is kept
+    X = sub(np.column_stack([p.treat_values] + [p.covariate_values[c] for c in covariates]))
     cl = None
     if kind == "cluster":
-        cl = (p.unit_codes if ccol == p.unit else p.cluster_codes)[keep]
-    fit = fe_ols(p.y_values[keep], X, names_, [p.unit_codes[keep], p.time_codes[keep]], [p.unit, p.time],
-                 None if p.weight_values is None else p.weight_values[keep], kind, cl, ccol, protected=(treat,))
+        cl = sub(p.unit_codes if ccol == p.unit else p.cluster_codes)
+    fit = fe_ols(sub(p.y_values), X, names_, [sub(p.unit_codes), sub(p.time_codes)], [p.unit, p.time],
+                 None if p.weight_values is None else sub(p.weight_values), kind, cl, ccol, protected=(treat,))
     info = {"Fixed effects": f"{p.unit} ({fit.fe_levels[p.unit]}), {p.time} ({fit.fe_levels[p.time]})",
             "Standard errors": vcov_label(kind, ccol, fit)}
     m = fit.mask
@@ -90,14 +92,30 @@ def twfe(data: pd.DataFrame | Panel, *, y: str | None = None, treat: str | None 
     res = EstimationResult(fit.coef, fit.vcov, fit.df, treat, "Two-way fixed effects (OLS)",
                            fit.nobs, info, fit.notes, alpha)
     # units and periods of the estimation sample only (a unit with no row left is not re-assigned a path)
-    fu, units_fit = pd.factorize(p.unit_codes[rows], sort=True)
-    ft, periods_fit = pd.factorize(p.time_codes[rows], sort=True)
-    paths = np.full((len(units_fit), len(periods_fit)), np.nan)
-    paths[fu, ft] = p.treat_values[rows]
+    full = len(rows) == p.n_obs
+    fit_rows = (lambda a: a) if full else (lambda a: a[rows])
+    fu, ft = (dense_codes(fit_rows(c))[0] for c in (p.unit_codes, p.time_codes))
+    paths = np.full((int(fu.max()) + 1, int(ft.max()) + 1), np.nan)
+    paths[fu, ft] = fit_rows(p.treat_values)
     res.fit_design = FitDesign(
-        estimator="twfe", y=p.y_values[rows], X=X[m], names=tuple(names_), term=treat,
-        fes=(p.unit_codes[rows], p.time_codes[rows]), fe_names=(p.unit, p.time),
-        weights=None if p.weight_values is None else p.weight_values[rows],
-        cluster=None if cl is None else pd.factorize(cl[m])[0], cluster_name=ccol if kind == "cluster" else None,
+        estimator="twfe", y=fit_rows(p.y_values), X=X if m.all() else X[m], names=tuple(names_), term=treat,
+        fes=(fit_rows(p.unit_codes), fit_rows(p.time_codes)), fe_names=(p.unit, p.time),
+        weights=None if p.weight_values is None else fit_rows(p.weight_values),
+        cluster=None if cl is None else appearance_codes(cl if m.all() else cl[m]),
+        cluster_name=ccol if kind == "cluster" else None,
         df_k=fit.df_k, unit=fu.astype(np.int64), time=ft.astype(np.int64), assignment=paths)
     return res
+
+
+def appearance_codes(codes: np.ndarray) -> np.ndarray:
+    """``pd.factorize(codes)[0]`` (numbered in order of first appearance); integer codes already so numbered,
+    as a panel sorted by its clusters gives them, are returned as they are (no hash table).
+
+    >>> appearance_codes(np.array([0, 0, 1, 2])).tolist(), appearance_codes(np.array([2, 0, 2])).tolist()
+    ([0, 0, 1, 2], [0, 1, 0])
+    """
+    if codes.dtype.kind in "iu" and len(codes) and codes[0] == 0:
+        step = np.diff(codes)
+        if ((step == 0) | (step == 1)).all():
+            return codes
+    return pd.factorize(codes)[0]

@@ -31,8 +31,9 @@ import numpy as np
 import pandas as pd
 
 from govstudy.errors import ArgumentError, FewClustersWarning, FewTreatedClustersWarning, warn
+from govstudy.estimators.demean import dense_codes
 
-__all__ = ["vcov_matrix", "parse_vcov", "nested_in", "cluster_sums", "warn_few_clusters", "MIN_CLUSTERS",
+__all__ = ["vcov_matrix", "parse_vcov", "nested_in", "count_levels", "cluster_sums", "warn_few_clusters", "MIN_CLUSTERS",
            "MIN_TREATED_CLUSTERS", "FewClustersWarning", "FewTreatedClustersWarning"]
 
 
@@ -76,8 +77,22 @@ def parse_vcov(vcov, cluster=None, default_cluster: str | None = None) -> tuple[
     raise ArgumentError(f"vcov must be 'iid', 'hc1' or 'cluster' (with cluster='column'), got {vcov!r}")
 
 
+def count_levels(codes: np.ndarray) -> int:
+    """Number of distinct values (one bincount for non-negative integer codes).
+
+    >>> count_levels(np.array([3, 0, 3])), count_levels(np.array(["a", "b", "a"], dtype=object))
+    (2, 2)
+    """
+    codes = np.asarray(codes)
+    if np.issubdtype(codes.dtype, np.integer) and len(codes) and codes.min() >= 0:
+        return int(np.count_nonzero(np.bincount(codes)))
+    return int(pd.Series(codes).nunique())
+
+
 def nested_in(fe: np.ndarray, cluster: np.ndarray) -> bool:
     """True if every level of ``fe`` (integer codes) lies within a single cluster."""
+    if fe is cluster or (fe.dtype == np.asarray(cluster).dtype and np.array_equal(fe, cluster)):
+        return True
     c = cluster if np.issubdtype(np.asarray(cluster).dtype, np.integer) else pd.factorize(cluster)[0]
     first = np.full(int(fe.max()) + 1, -1, dtype=np.int64)
     first[fe] = c
@@ -88,21 +103,19 @@ def vcov_matrix(X: np.ndarray, resid: np.ndarray, kind: str, df_k: int, weights:
                 cluster: np.ndarray | None = None, bread: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Variance matrix and t degrees of freedom (see module docstring for the conventions)."""
     n = X.shape[0]
-    w = np.ones(n) if weights is None else weights
     if bread is None:
-        bread = np.linalg.inv(X.T @ (X * w[:, None]))
+        bread = np.linalg.inv(X.T @ (X if weights is None else X * weights[:, None]))
+    wr = resid if weights is None else weights * resid
     if kind == "iid":
-        s2 = float(np.sum(w * resid ** 2)) / (n - df_k)
+        s2 = float(resid @ wr) / (n - df_k)
         return s2 * bread, n - df_k
-    scores = X * (w * resid)[:, None]
+    scores = X * wr[:, None]
     if kind == "hc1":
         meat = scores.T @ scores
         return n / (n - df_k) * (bread @ meat @ bread), n - df_k
     if kind == "cluster":
         if np.issubdtype(np.asarray(cluster).dtype, np.integer) and cluster.min() >= 0:
-            codes = cluster
-            G = int(np.count_nonzero(np.bincount(codes)))
-            codes = np.cumsum(np.bincount(codes) > 0)[codes] - 1 if G != codes.max() + 1 else codes
+            codes, G = dense_codes(cluster)
         else:
             codes, uniq = pd.factorize(cluster)
             G = len(uniq)
@@ -148,8 +161,8 @@ def warn_few_clusters(cluster: np.ndarray, treated: np.ndarray | None, cluster_n
     Returns ``(n_clusters, n_treated_clusters)`` (the latter None without ``treated``).
     """
     
-    n_cl = int(pd.Series(cluster).nunique())
-    n_tr = None if treated is None else int(pd.Series(cluster[np.asarray(treated) != 0]).nunique())
+    n_cl = count_levels(cluster)
+    n_tr = None if treated is None else count_levels(cluster[np.asarray(treated) != 0])
     advice = ("Use inference designed for few clusters: govstudy.wild_cluster_bootstrap(result, "
               "bootstrap_weights=\"webb\") or govstudy.randomization_inference(result).")
     if n_tr is not None and n_tr < MIN_TREATED_CLUSTERS:
