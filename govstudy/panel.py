@@ -63,11 +63,17 @@ def _factorize_sorted(values) -> tuple[np.ndarray, object]:
     if v.dtype.kind in "iu" and len(v):
         lo, hi = int(v.min()), int(v.max())
         if hi - lo <= 4 * len(v):
-            present = np.bincount(v - lo, minlength=hi - lo + 1) > 0
+            off = v - lo if lo else v
+            present = np.bincount(off, minlength=hi - lo + 1) > 0
             uniq = np.flatnonzero(present) + lo
-            codes = (np.cumsum(present) - 1)[v - lo]
+            codes = off if present.all() else (np.cumsum(present) - 1)[off]
             return codes, (pd.Index(uniq.astype(v.dtype)) if isinstance(values, pd.Series) else uniq.astype(v.dtype))
     return pd.factorize(values, sort=True)
+
+
+def _row_at(order, i: int) -> int:
+    """Row of position ``i`` in unit-period order (``order`` is a permutation, or ``slice(None)`` if sorted)."""
+    return int(i) if isinstance(order, slice) else int(order[i])
 
 
 def _rows_text(rows: np.ndarray, limit: int = 5) -> str:
@@ -103,7 +109,8 @@ def numeric_column(data: pd.DataFrame, col: str, *, source: str | None = None, a
             raise DataValidationError(f"expected a number, found {s.iloc[bad[0]]!r}", source=source, column=col,
                                       row=int(bad[0]) + 1, rule="numeric")
         s = conv
-    a = s.to_numpy(dtype=float, na_value=np.nan)
+    # a float64 column is read as it is (a read-only view, no copy); others are converted
+    a = s.to_numpy() if s.dtype == np.float64 else s.to_numpy(dtype=float, na_value=np.nan)
     if not allow_inf:
         inf = np.flatnonzero(np.isinf(a))
         if inf.size:
@@ -239,20 +246,24 @@ class Panel:
         tcodes, periods = _factorize_sorted(tint)
         self.units = pd.Index(units)
         self.periods = np.asarray(periods, dtype=np.int64)
-        self.unit_codes = ucodes.astype(np.int64)
-        self.time_codes = tcodes.astype(np.int64)
+        self.unit_codes = ucodes.astype(np.int64, copy=False)
+        self.time_codes = tcodes.astype(np.int64, copy=False)
         self.time_values = tint
         nu, nt = len(units), len(periods)
         key = self.unit_codes * nt + self.time_codes
-        order = np.argsort(key, kind="stable")
+        # rows in unit-period order: a slice (no copies) when the frame is already sorted so, as most are
+        order = slice(None) if bool(np.all(key[1:] > key[:-1])) else np.argsort(key, kind="stable")
         ks = key[order]
         dup = np.flatnonzero(ks[1:] == ks[:-1])
+        del ks, key
         if dup.size:
             r = int(order[dup + 1].min())
             raise self._err(f"duplicate unit-period row: unit {show_value(data[self.unit].iloc[r])}, period "
                             f"{pm.label(tint[r])} appears more than once", self.unit, int(rows[r]) + 1,
                             "unique-unit-time")
-        same_unit = self.unit_codes[order][1:] == self.unit_codes[order][:-1]
+        uo = self.unit_codes[order]
+        same_unit = uo[1:] == uo[:-1]
+        del uo
         self.y_values = None
         if self.y is not None:
             yv = self._checked(data, self.y, "outcome")
@@ -324,7 +335,7 @@ class Panel:
         ts = tr[order]
         off = np.flatnonzero(same_unit & (ts[1:] < ts[:-1]))
         if off.size:
-            r = int(order[off[0] + 1])
+            r = _row_at(order, off[0] + 1)
             raise self._err(
                 f"treatment switches off for unit {show_value(data[self.unit].iloc[r])} at period "
                 f"{self.period_map.label(tint[r])} (treated earlier, untreated now). event_study, att_gt and "
@@ -342,7 +353,7 @@ class Panel:
         cs = c[order]
         diff = np.flatnonzero(same_unit & (cs[1:] != cs[:-1]))
         if diff.size:
-            r = int(order[diff[0] + 1])
+            r = _row_at(order, diff[0] + 1)
             raise self._err(f"cohort is not constant within unit {show_value(data[self.unit].iloc[r])} "
                             f"({pm.label(cs[diff[0]]) if cs[diff[0]] else 'never'} and "
                             f"{pm.label(c[r]) if c[r] else 'never'})", self.cohort_col, int(rows[r]) + 1,

@@ -418,4 +418,6 @@ def period_numbers(values, freq: str | None = None, *, column: str | None = None
     s = pd.Series(values).reset_index(drop=True)
     parsed = _parse_series(s, column, source, time=True)
     pm = PeriodMap._from_parsed(parsed, s, freq, column, source)
+    if pm.kind == "integer" and s.dtype == np.int64:
+        return s.to_numpy(), pm          # integer periods are their own numbers: no copy
     return pm._numbers_of(parsed, s, column, source, cohort=False)[parsed.codes], pm

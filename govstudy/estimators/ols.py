@@ -122,7 +122,8 @@ def fe_ols(y: np.ndarray, X: np.ndarray, names: list[str], fes: list[np.ndarray]
     n, k = Xd.shape
     bread = np.linalg.inv(Xd.T @ (Xd if wk is None else Xd * wk[:, None]))
     beta = bread @ (Xd.T @ (yd if wk is None else wk * yd))
-    resid = yd - Xd @ beta
+    resid = yd if yk is not yd else yd.copy()     # yd is fe_ols's own (demeaned) copy: reused for the residuals
+    resid -= Xd @ beta
     levels = [int(np.count_nonzero(np.bincount(f))) for f in fk]
     df_k = k + _fe_dof(levels, fk, ck if vcov_kind == "cluster" else None)
     V, df_t = vcov_matrix(Xd, resid, vcov_kind, df_k, wk, ck, bread=bread)
