@@ -24,6 +24,7 @@ from govstudy.arguments import check_choice, check_count, check_int, check_seed,
 from govstudy.errors import DataValidationError
 from govstudy.estimators.demean import demean
 from govstudy.estimators.inference import InferenceResult, estimated_design, fit_design_of, model_clusters
+from govstudy.estimators.poisson import refuse_poisson
 from govstudy.estimators.vcov import cluster_sums
 
 __all__ = ["randomization_inference"]
@@ -89,6 +90,7 @@ def randomization_inference(result, *, B: int = 9999, seed: int | None = None, s
     seed = check_seed(seed)
     if max_enumerate is not None:
         max_enumerate = check_int(max_enumerate, "max_enumerate", minimum=1)
+    refuse_poisson(result, "randomization inference")
     d = fit_design_of(result)
     names, X, yt, Zt = estimated_design(result, d)
     term = result.headline

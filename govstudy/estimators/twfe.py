@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from govstudy.arguments import R_DID_NAMES, check_alpha, names, renamed
+from govstudy.arguments import R_DID_NAMES, check_alpha, check_choice, names, renamed
 from govstudy.errors import ArgumentError
 from govstudy.estimators.demean import dense_codes
 from govstudy.estimators.ols import fe_ols, vcov_label
+from govstudy.estimators.poisson import twfe_poisson
 from govstudy.estimators.results import EstimationResult, FitDesign
 from govstudy.estimators.vcov import MIN_TREATED_CLUSTERS, parse_vcov, warn_few_clusters
 from govstudy.panel import Panel, as_panel
@@ -25,7 +26,8 @@ __all__ = ["twfe"]
 @renamed(dict(R_DID_NAMES, vcov_type="vcov", clusters="cluster", cluster_var="cluster", fe="(unit and time)"))
 def twfe(data: pd.DataFrame | Panel, *, y: str | None = None, treat: str | None = None, unit: str | None = None,
          time: str | None = None, covariates=None, weights: str | None = None, cluster: str | None = None,
-         vcov: str | None = None, freq: str | None = None, alpha: float = 0.05) -> EstimationResult:
+         vcov: str | None = None, freq: str | None = None, alpha: float = 0.05,
+         family: str = "gaussian") -> EstimationResult:
     """Two-way fixed effects: ``y ~ treat + covariates | unit + time``.
 
     Unit and period fixed effects are absorbed (exact within transformation), on balanced or
@@ -45,6 +47,10 @@ def twfe(data: pd.DataFrame | Panel, *, y: str | None = None, treat: str | None 
         Estimates and SEs equal pyfixest's. With few (treated) clusters a :class:`FewClustersWarning` says so.
 
     Rows with a missing outcome or covariate are left out with a :class:`SampleWarning` that counts them.
+    family : ``"gaussian"`` (default; least squares) or ``"poisson"``: PPML for counts, ``log E[y] = b treat + ...
+        + unit + period effects``, equal to pyfixest's ``fepois`` (:func:`govstudy.estimators.poisson.twfe_poisson`;
+        units or periods whose outcome is 0 in every row are dropped with a warning; ``exp(b) - 1`` is the
+        proportional effect, ``.relative()``).
 
     Returns
     -------
@@ -61,6 +67,9 @@ def twfe(data: pd.DataFrame | Panel, *, y: str | None = None, treat: str | None 
     >>> round(twfe(df, y="y", treat="D", unit="id", time="t").estimate, 1)
     2.0
     """
+    if check_choice(family, "family", ("gaussian", "poisson")) == "poisson":
+        return twfe_poisson(data, y=y, treat=treat, unit=unit, time=time, covariates=covariates, weights=weights,
+                            cluster=cluster, vcov=vcov, freq=freq, alpha=alpha)
     alpha = check_alpha(alpha)
     unit_col = unit if unit is not None else (data.unit if isinstance(data, Panel) else None)
     kind, ccol = parse_vcov(vcov, cluster, default_cluster=unit_col)

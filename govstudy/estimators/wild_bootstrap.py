@@ -48,6 +48,7 @@ from govstudy.arguments import check_alpha, check_choice, check_count, check_see
 from govstudy.errors import ArgumentError, DataValidationError, FewClustersWarning, warn
 from govstudy.estimators.demean import demean
 from govstudy.estimators.inference import InferenceResult, estimated_design, fit_design_of, model_clusters
+from govstudy.estimators.poisson import refuse_poisson
 from govstudy.estimators.vcov import cluster_sums
 
 __all__ = ["wild_cluster_bootstrap", "fe_cross"]
@@ -177,6 +178,7 @@ def wild_cluster_bootstrap(result, *, param: str | None = None, B: int = 9999, b
     seed = check_seed(seed)
     alpha = check_alpha(alpha)
     weights = bootstrap_weights
+    refuse_poisson(result, "the wild cluster bootstrap")
     d = fit_design_of(result)
     names, X, yt, Zt = estimated_design(result, d)
     param = param or result.headline
