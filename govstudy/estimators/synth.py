@@ -48,6 +48,8 @@ from scipy import optimize, stats
 from govstudy.arguments import check_alpha, check_choice, check_count, check_seed, renamed, unique_names
 from govstudy.errors import ArgumentError, DataValidationError, SampleWarning, warn
 from govstudy.estimators.results import Report
+from govstudy.estimators.synth_covariates import projected_beta
+from govstudy.estimators.synth_resample import bootstrap_se, jackknife_se
 from govstudy.panel import Panel, as_panel, show_value as _show
 
 __all__ = ["synth", "SynthResult", "PoorFitWarning"]
@@ -165,12 +167,16 @@ def _fit(Y: np.ndarray, N0: int, T0: int, method: str, opts: dict, X: np.ndarray
     return {k: val[0] for k, val in out.items()}
 
 
-def _fit_many(Y: np.ndarray, ctrl: np.ndarray, trt: np.ndarray, T0: int, method: str, opts: dict) -> dict:
+def _fit_many(Y: np.ndarray, ctrl: np.ndarray, trt: np.ndarray, T0: int, method: str, opts: dict,
+              init: tuple | None = None) -> dict:
     """K fits at once: row k uses units ``ctrl[k]`` as donors and the mean of ``trt[k]`` as treated.
 
     ``opts`` carries the regularisation fixed at the original fit (as ``synthdid`` keeps ``zeta``
-    fixed in its placebo replications). Returns arrays with a leading dimension K.
+    fixed in its placebo replications). ``init`` = ``(omega0, lambda0)`` (K x N0, K x T0) starts
+    Frank-Wolfe there instead of at uniform weights (``synthdid``'s bootstrap). Returns arrays with a
+    leading dimension K.
     """
+    om0, lam0 = (None, None) if init is None else init
     K, N0 = ctrl.shape
     Y0 = Y[ctrl]                      # K x N0 x T
     Y1 = Y[trt].mean(axis=1)          # K x T
@@ -178,13 +184,14 @@ def _fit_many(Y: np.ndarray, ctrl: np.ndarray, trt: np.ndarray, T0: int, method:
         omega, lam = np.full((K, N0), 1.0 / N0), np.full((K, T0), 1.0 / T0)
     elif method == "sdid":
         post0 = Y0[:, :, T0:].mean(axis=2)
-        lam = _fw_sparse(Y0[:, :, :T0], post0, opts["zeta_lambda"], opts["min_decrease"], opts["max_iter"], True)
+        lam = _fw_sparse(Y0[:, :, :T0], post0, opts["zeta_lambda"], opts["min_decrease"], opts["max_iter"], True,
+                         lam0)
         omega = _fw_sparse(Y0[:, :, :T0].transpose(0, 2, 1), Y1[:, :T0], opts["zeta_omega"], opts["min_decrease"],
-                           opts["max_iter"], True)
+                           opts["max_iter"], True, om0)
     elif method == "sc":
         lam = np.zeros((K, T0))
         omega = _fw_sparse(Y0[:, :, :T0].transpose(0, 2, 1), Y1[:, :T0], opts["zeta_sc"], opts["min_decrease"],
-                           opts["max_iter"], False)
+                           opts["max_iter"], False, om0)
     else:  # pragma: no cover - checked by synth()
         raise ValueError(method)
     return _finish(Y0, Y1, omega, lam, T0, method)
@@ -400,6 +407,7 @@ class SynthResult(Report):
         return ax
 
     _placebo_gaps = None
+    covariate_coef = None
 
 
 # --------------------------------------------------------------------------- main
@@ -444,7 +452,7 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
           treated_unit=None, treat_time=None, predictors: Sequence | None = None, method: str = "sc",
           vcov: str | None = "placebo", n_reps: int = 200, seed: int | None = None, placebo: bool = True,
           donors: Sequence | None = None, missing: str = "error", freq: str | None = None, alpha: float = 0.05,
-          predictor_weights: Sequence[float] | None = None) -> SynthResult:
+          predictor_weights: Sequence[float] | None = None, covariates: Sequence[str] | None = None) -> SynthResult:
     """Synthetic control (``"sc"``), synthetic DiD (``"sdid"``) or DiD (``"did"``) for treated unit(s).
 
     Parameters
@@ -456,7 +464,10 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
     treat_time : first treated period, written like the time column (``1989``, ``"1989"``, ``"2023-03"``).
     predictors : ADH predictors (``method="sc"`` only): column names (averaged over the pre-period) or
         ``(column, [periods])`` pairs, e.g. ``("PacksPerCapita", [1975])``.
-    vcov : ``"placebo"`` (Arkhangelsky et al. Algorithm 4) or None.
+    vcov : ``"placebo"`` (Arkhangelsky et al. Algorithm 4), ``"bootstrap"`` (Algorithm 2: units resampled,
+        weights re-fitted starting from the fitted ones, as ``synthdid::vcov``; uses ``n_reps`` and
+        ``seed``) or ``"jackknife"`` (Algorithm 3, weights fixed); both need more than one treated unit.
+        Or None.
     n_reps, seed : placebo replications (>= 1; a warning below 99); when the distinct assignments number at
         most ``n_reps`` they are enumerated (exact limit, no randomness).
     placebo : also run placebo-in-space fits (RMSPE-ratio p-value, placebo gap plot).
@@ -468,6 +479,11 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
         its standard deviation across units, as R's ``Synth``); rescaled to sum to one. The outer
         optimisation is then skipped and the donor weights are ``W(V)``; placebo fits use the same V.
         Default None: V is optimised. Passing a result's ``predictor_weights`` reproduces its fit.
+    covariates : time-varying covariate columns (not with ``predictors``). The outcome is residualised
+        on them by the "projected" method (Kranz 2022; Stata ``sdid ..., covariates(x, projected)``):
+        ``y - x'beta`` with ``beta`` from OLS of ``y`` on ``x`` with unit and period fixed effects on the
+        untreated observations; the chosen method is then run on the residualised outcome, which is what
+        ``trajectory`` shows. ``covariate_coef`` holds ``beta``.
 
     Returns
     -------
@@ -483,14 +499,18 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
     (-15.6, 1.0)
     """
     check_choice(method, "method", ("sc", "sdid", "did"))
-    if vcov not in ("placebo", None):
-        raise ArgumentError(f"vcov must be 'placebo' or None, got {vcov!r}")
+    if vcov not in ("placebo", "bootstrap", "jackknife", None):
+        raise ArgumentError(f"vcov must be 'placebo', 'bootstrap', 'jackknife' or None, got {vcov!r}")
     check_choice(missing, "missing", ("error", "drop"))
     alpha = check_alpha(alpha)
     n_reps = check_count(n_reps, "n_reps")
     seed = check_seed(seed)
     if predictors is not None and method != "sc":
         raise ArgumentError("predictors are used by method='sc' (ADH) only")
+    covariates = None if covariates is None else ([covariates] if isinstance(covariates, str) else list(covariates))
+    if covariates is not None and predictors is not None:
+        raise ArgumentError("covariates (residualising the outcome) and predictors (ADH matching) cannot be "
+                            "combined; pass one of them")
     if treated_unit is None or treat_time is None:
         raise ArgumentError("synth needs treated_unit= (an id or a list of ids) and treat_time= (first treated period)")
     v_fixed = None
@@ -505,7 +525,8 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
         v_fixed = v_fixed / v_fixed.sum()
     predictors = None if predictors is None else ([predictors] if isinstance(predictors, str) else list(predictors))
     pcols = [] if predictors is None else [s_ if isinstance(s_, str) else s_[0] for s_ in predictors]
-    p = as_panel(data, unit=unit, time=time, y=y, covariates=sorted(set(pcols) - {y}) or None, freq=freq)
+    p = as_panel(data, unit=unit, time=time, y=y, covariates=sorted((set(pcols) | set(covariates or [])) - {y})
+                 or None, freq=freq)
     unit, time, y = p.unit, p.time, p.y
     units = p.units
     treated = unique_names(treated_unit, "treated_unit")
@@ -574,6 +595,18 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
     Y = W[order]
     N0 = len(co_idx)
     N1, T1 = len(tr_idx), len(periods) - T0
+    beta = None
+    if covariates is not None:
+        Xc = np.stack([p.wide(c)[order] for c in covariates])
+        untreated = np.ones(Y.shape, bool)
+        untreated[N0:, T0:] = False
+        beta = projected_beta(Y, Xc, untreated)
+        Y = Y - np.tensordot(beta, Xc, axes=1)
+        if np.isnan(Y).any():
+            raise DataValidationError("covariates have missing values; SDID with covariates needs them in "
+                                      "every unit and period", rule="covariates-complete")
+        notes.append("outcome residualised on " + ", ".join(covariates) + " (projected: unit and period fixed "
+                     "effects, fitted on untreated observations)")
     noise = _noise_level(Y[:N0, :T0])
     opts = {"zeta_omega": (N1 * T1) ** 0.25 * noise, "zeta_lambda": 1e-6 * noise, "zeta_sc": 1e-6 * noise,
             "min_decrease": 1e-5 * noise, "max_iter": 10_000, "V": v_fixed}
@@ -606,10 +639,27 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
     se, se_info = np.nan, ""
     if vcov == "placebo":
         se, se_info = _placebo_se(Y, N0, N1, T0, method, opts, X, n_reps, seed, placebos)
+    elif vcov == "jackknife":
+        se = jackknife_se(Y, N0, T0, fit["omega"], fit["lambda"])
+        se_info = "jackknife (Arkhangelsky et al. 2021, Algorithm 3), leave one unit out, weights fixed"
+    elif vcov == "bootstrap":
+        if X is not None:
+            raise ArgumentError("vcov='bootstrap' is not available with ADH predictors; use 'jackknife' or "
+                                "'placebo'")
+
+        def refit(Yb, n0, omega0):
+            init = (omega0[None], fit["lambda"][None])
+            out = _fit_many(Yb, np.arange(n0)[None], np.arange(n0, len(Yb))[None], T0, method, opts, init)
+            return float(out["estimate"][0])
+
+        se = bootstrap_se(Y, N0, T0, fit["omega"], n_reps, seed, refit)
+        se_info = (f"bootstrap (Arkhangelsky et al. 2021, Algorithm 2), {n_reps} unit resamples, weights "
+                   f"re-fitted from the fitted ones (seed {seed})")
     res = SynthResult(fit, method=method, y=y, unit=unit, time=time, treated_units=treated,
                       donors=units[co_idx], periods=periods, T0=T0, alpha=alpha, placebos=placebos, se=se,
                       se_info=se_info, notes=notes, predictors=pnames, period_labels=p.period_labels)
     res._placebo_gaps = gaps
+    res.covariate_coef = None if beta is None else pd.Series(beta, index=covariates, name="coef")
     return res
 
 
