@@ -2,6 +2,7 @@
 
 The event-study coefficients ``beta = tau + delta`` are split into pre-periods (e < -1; e = -1 is the reference,
 normalised to 0) and post-periods (e >= 0); ``tau_pre = 0`` and the target is ``theta = l' tau_post``.
+
 ``restriction="smoothness"`` bounds how fast the trend difference may bend, Delta^SD(M): every second
 difference of ``(delta_pre, 0, delta_post)`` is at most M in absolute value (M = 0: linear trends). The
 confidence set is the optimal fixed-length confidence interval (FLCI, Armstrong & Kolesar), HonestDiD's default
@@ -11,22 +12,46 @@ quantile of ``|N(b, 1)|``. The worst-case bias is ``M * min ||u||_1`` over ``u``
 second-difference operator (LP duality); since D has full row rank, u is linear in w, and the interval is found
 by minimising the bias at each sd (a small convex program) and then the length over sd.
 
+``restriction="relative_magnitudes"`` bounds each post-period change of the trend difference by Mbar times the
+largest pre-period one, Delta^RM(Mbar) (Mbar = 0: the trend difference stops at the reference period). It is a
+union, over which pre-period difference s is the largest and its sign, of polyhedra; for each, theta is tested
+with Andrews, Roth & Pakes' conditional moment-inequality test on the post-period moments
+``+-(D(beta_post - tau_post))_t - Mbar * sign * (beta_{s+1} - beta_s) <= 0`` (D: first differences), with the
+other post-period effects as nuisance parameters, and the set is the hull of the thetas some (s, sign) does
+not reject. The default, as in HonestDiD, is the conditional-least-favourable hybrid "C-LF": reject if the
+statistic exceeds the least-favourable critical value at size kappa = alpha / 10 (simulated), otherwise apply
+the conditional test at size (alpha - kappa) / (1 - kappa) truncated at that value; ``method="Conditional"``
+is the conditional test alone. The statistic is the value of a linear program, ``eta = max lambda'Y`` over the
+dual polytope ``{lambda >= 0, sd'lambda = 1, lambda'X = 0}``; here X'lambda = 0 says ``p - q`` is a multiple
+of ``r = D'^{-1} l`` (p, q: the weights on the + and - moments), so the polytope has at most n_post + 2
+vertices, known in closed form (``p, q = (mu r)^+, (mu r)^-`` for mu > 0 and mu < 0, and ``p = q = e_t``).
+The test is then exact arithmetic on them: the maximising vertex, and the interval of its value over which it
+stays the maximum (the truncation points that HonestDiD finds by bisection over linear programs), for a whole
+theta grid at once; the ends of the accepted region are bisected to 1e-10 of its width, where HonestDiD
+reports the nearest accepted point of a 1,000-point grid.
+
 Why our own code: the ``honestdid`` Python port pulls in torch and cvxpy for problems of a few variables, and
 neither it nor R HonestDiD reads a govstudy result (base periods, clusters); we solve the same programs with
-scipy and check the intervals against the port (tests).
+numpy/scipy and check the intervals against the port (tests). For relative magnitudes the closed-form vertices
+replace the port's thousands of linear programs per value of Mbar (benchmarks/bench_honest_did.py).
 
 >>> import numpy as np
 >>> r = honest_did(betahat=[0.01, -0.02, 0.3, 0.4], sigma=np.diag([0.01, 0.01, 0.02, 0.02]) ** 2,
 ...                n_pre=2, n_post=2, restriction="smoothness", M=[0, 0.05])
 >>> r.tidy()[["M", "method"]].to_dict("list")
 {'M': [nan, 0.0, 0.05], 'method': ['Original', 'FLCI', 'FLCI']}
+>>> r = honest_did(betahat=[0.01, -0.02, 0.3, 0.4], sigma=np.diag([0.01, 0.01, 0.02, 0.02]) ** 2,
+...                n_pre=2, n_post=2, Mbar=[0, 1, 2])
+>>> t = r.tidy()
+>>> t["method"].tolist(), bool((t["lb"].diff().iloc[2:] < 0).all()), r.breakdown
+(['Original', 'C-LF', 'C-LF', 'C-LF'], True, nan)
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from govstudy.arguments import check_alpha, check_choice
 from govstudy.errors import ArgumentError
@@ -37,16 +62,18 @@ __all__ = ["honest_did", "HonestDiDResult"]
 
 
 class HonestDiDResult:
-    """A sensitivity table: the original confidence set and one robust set per value of M.
+    """A sensitivity table: the original confidence set and one robust set per value of M (or Mbar).
 
     The documented exception to the result protocol's core columns: ``tidy()`` has ``M, lb, ub, method``
-    (the ``"Original"`` row has M = NaN). ``estimate``/``std_error`` are those of ``l' beta_post``;
-    ``breakdown`` is the smallest M in the table whose set contains 0 (NaN if none does).
+    (``Mbar`` instead of ``M`` for relative magnitudes; the ``"Original"`` row has NaN there).
+    ``estimate``/``std_error`` are those of ``l' beta_post``; ``breakdown`` is the smallest M (Mbar) in the table
+    whose set contains 0 (NaN if none does).
     """
 
     def __init__(self, table: pd.DataFrame, estimate: float, std_error: float, restriction: str, l_vec, alpha,
                  source: str):
         self._table = table
+        self._param = table.columns[0]
         self.estimate, self.std_error = float(estimate), float(std_error)
         self.restriction, self.l_vec, self.alpha, self.source = restriction, np.asarray(l_vec), alpha, source
 
@@ -54,38 +81,41 @@ class HonestDiDResult:
     def breakdown(self) -> float:
         t = self._table[self._table["method"] != "Original"]
         hit = t[(t["lb"] <= 0) & (t["ub"] >= 0)]
-        return float(hit["M"].min()) if len(hit) else np.nan
+        return float(hit[self._param].min()) if len(hit) else np.nan
 
     def tidy(self) -> pd.DataFrame:
-        """Columns ``M, lb, ub, method``: the original set first, then the robust set at each M."""
+        """Columns ``M`` (or ``Mbar``), ``lb, ub, method``: the original set first, then the robust set at each."""
         return self._table.copy()
 
     def summary(self) -> Summary:
-        lines = [(f"Sensitivity to parallel trends (Rambachan & Roth 2023), {self.restriction} restriction "
-                  "(Delta^SD(M): second differences of the trend difference at most M)"),
+        what = ("Delta^SD(M): second differences of the trend difference at most M" if self._param == "M" else
+                "Delta^RM(Mbar): post-period changes of the trend difference at most Mbar times the largest "
+                "pre-period one")
+        lines = [f"Sensitivity to parallel trends (Rambachan & Roth 2023), {self.restriction} restriction ({what})",
                  f"Input: {self.source}", f"Target: l' tau_post with l = {np.round(self.l_vec, 4).tolist()}",
                  f"Estimate {self.estimate:.4f} (SE {self.std_error:.4f}); {int(100 * (1 - self.alpha))}% sets", "",
                  table_text(self._table),
-                 "Breakdown: the smallest M whose set contains 0 is "
+                 f"Breakdown: the smallest {self._param} whose set contains 0 is "
                  + ("none in the table" if np.isnan(self.breakdown) else f"{self.breakdown:g}")]
         return Summary("\n".join(lines))
 
     def __repr__(self):
-        return f"<HonestDiDResult {self.restriction}: {len(self._table) - 1} values of M>"
+        return f"<HonestDiDResult {self.restriction}: {len(self._table) - 1} values of {self._param}>"
 
     def _repr_html_(self):
         return Summary(self.summary())._repr_html_()
 
     def plot(self, ax=None):
-        """Sensitivity plot: the original set and the robust set at each M. Returns the Axes."""
+        """Sensitivity plot: the original set and the robust set at each M (Mbar). Returns the Axes."""
         import matplotlib.pyplot as plt
+
         from govstudy.plots import cjk_figure
 
         t = self._table
         orig, rob = t[t["method"] == "Original"], t[t["method"] != "Original"]
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4))
-        Ms = rob["M"].to_numpy()
+        Ms = rob[self._param].to_numpy()
         step = np.min(np.diff(Ms)) if len(Ms) > 1 and np.min(np.diff(Ms)) > 0 else max(abs(Ms[0]), 1.0)
         x0 = Ms.min() - step
         mid = (orig["lb"] + orig["ub"]) / 2
@@ -93,10 +123,10 @@ class HonestDiDResult:
                     label="original")
         mid = (rob["lb"] + rob["ub"]) / 2
         ax.errorbar(Ms, mid, yerr=[mid - rob["lb"], rob["ub"] - mid], fmt="none", capsize=4, color="tab:blue",
-                    label="FLCI")
+                    label=rob["method"].iloc[0])
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks(np.r_[x0, Ms], ["original"] + [f"{m:g}" for m in Ms])
-        ax.set_xlabel("M")
+        ax.set_xlabel(self._param)
         ax.set_ylabel(f"{int(100 * (1 - self.alpha))}% confidence set")
         ax.set_title(f"Sensitivity to parallel trends ({self.restriction})")
         ax.legend(frameon=False)
@@ -104,9 +134,9 @@ class HonestDiDResult:
         return ax
 
 
-def honest_did(result=None, *, restriction: str = "smoothness", M=None, l_vec=None, post: int | None = None,
-               betahat=None, sigma=None, n_pre: int | None = None, n_post: int | None = None,
-               alpha: float = 0.05) -> HonestDiDResult:
+def honest_did(result=None, *, restriction: str | None = None, M=None, Mbar=None, l_vec=None,
+               post: int | None = None, betahat=None, sigma=None, n_pre: int | None = None,
+               n_post: int | None = None, alpha: float = 0.05, method: str | None = None) -> HonestDiDResult:
     """Rambachan & Roth (2023) confidence sets for an event-study effect when parallel trends may fail.
 
     Parameters
@@ -115,14 +145,20 @@ def honest_did(result=None, *, restriction: str = "smoothness", M=None, l_vec=No
         ``att_gt(..., base_period="universal").aggregate("dynamic")`` (analytic SEs); or pass
         ``betahat, sigma, n_pre, n_post``: pre-period coefficients (oldest first, reference left out) then
         post-period ones, and their covariance.
-    restriction : ``"smoothness"`` (Delta^SD(M)).
+    restriction : ``"smoothness"`` (Delta^SD(M), with ``M=``) or ``"relative_magnitudes"`` (Delta^RM(Mbar), with
+        ``Mbar=``); by default the one whose parameter is given.
     M : the values of M (>= 0) for the sensitivity table, in the outcome's units per period squared.
+    Mbar : the values of Mbar (>= 0): post-period first differences of the trend difference at most Mbar times
+        the largest pre-period one.
     l_vec : weights on the post-periods (default: the first post-period); or ``post=k`` for the k-th
         post-period (0 = the first), or ``l_vec="average"`` for the mean of the post-periods.
+    method : for relative magnitudes, ``"C-LF"`` (default, HonestDiD's) or ``"Conditional"`` (the conditional
+        test without the least-favourable first stage); smoothness has ``"FLCI"`` only.
 
     Returns
     -------
-    HonestDiDResult: ``tidy()`` with ``M, lb, ub, method`` (the original set first), ``summary()``, ``plot()``.
+    HonestDiDResult: ``tidy()`` with ``M`` (or ``Mbar``), ``lb, ub, method`` (the original set first),
+    ``summary()``, ``plot()``.
 
     Example
     -------
@@ -135,22 +171,45 @@ def honest_did(result=None, *, restriction: str = "smoothness", M=None, l_vec=No
     [0.003, 0.007, 0.037]
     """
     alpha = check_alpha(alpha)
-    check_choice(restriction, "restriction", ("smoothness",))
+    if restriction is None:
+        if M is not None and Mbar is not None:
+            raise ArgumentError("pass M= (restriction='smoothness') or Mbar= (restriction='relative_magnitudes'), "
+                                "not both")
+        restriction = "relative_magnitudes" if Mbar is not None else "smoothness"
+    check_choice(restriction, "restriction", ("smoothness", "relative_magnitudes"))
+    name, other = ("M", "Mbar") if restriction == "smoothness" else ("Mbar", "M")
+    if (Mbar if restriction == "smoothness" else M) is not None:
+        raise ArgumentError(f"restriction={restriction!r} takes {name}=[...], got {other}=; pass "
+                            f"restriction={'relative_magnitudes' if other == 'Mbar' else 'smoothness'!r} to use "
+                            f"{other}")
+    methods = ("FLCI",) if restriction == "smoothness" else ("C-LF", "Conditional")
+    method = methods[0] if method is None else method
+    check_choice(method, "method", methods)
     b, V, n_pre, n_post, source = _inputs(result, betahat, sigma, n_pre, n_post)
     lv = _l_vec(l_vec, post, n_post)
-    if M is None:
+    grid = M if restriction == "smoothness" else Mbar
+    if grid is None:
         raise ArgumentError("honest_did needs M=[...]: the bounds on the second differences of the trend "
-                            "difference, e.g. M=[0, 0.01, 0.02] in the outcome's units")
-    Ms = np.atleast_1d(np.asarray(M, float))
+                            "difference, e.g. M=[0, 0.01, 0.02] in the outcome's units (restriction='smoothness'), "
+                            "or Mbar=[...], e.g. Mbar=[0, 0.5, 1, 2]: post-period changes in the trend difference at "
+                            "most Mbar times the largest pre-period one (restriction='relative_magnitudes')")
+    Ms = np.atleast_1d(np.asarray(grid, float))
     if Ms.ndim != 1 or not len(Ms) or not np.all(np.isfinite(Ms)) or (Ms < 0).any():
-        raise ArgumentError(f"M must be a list of finite numbers >= 0, got {M!r}")
+        raise ArgumentError(f"{name} must be a list of finite numbers >= 0, got {grid!r}")
     est = float(lv @ b[n_pre:])
     se = float(np.sqrt(lv @ V[n_pre:, n_pre:] @ lv))
     z = stats.norm.ppf(1 - alpha / 2)
-    rows = [{"M": np.nan, "lb": est - z * se, "ub": est + z * se, "method": "Original"}]
-    for m in Ms:
-        centre, half = _flci(b, V, n_pre, n_post, lv, float(m), alpha)
-        rows.append({"M": float(m), "lb": centre - half, "ub": centre + half, "method": "FLCI"})
+    rows = [{name: np.nan, "lb": est - z * se, "ub": est + z * se, "method": "Original"}]
+    if restriction == "smoothness":
+        for m in Ms:
+            centre, half = _flci(b, V, n_pre, n_post, lv, float(m), alpha)
+            rows.append({"M": float(m), "lb": centre - half, "ub": centre + half, "method": "FLCI"})
+    else:
+        w, U = np.linalg.eigh(V)
+        draws = np.random.default_rng(0).standard_normal((LF_DRAWS, len(b))) @ (U * np.sqrt(np.maximum(w, 0))).T
+        for m in Ms:
+            lb, ub = _rm_ci(b, V, n_pre, n_post, lv, float(m), alpha, draws, method == "C-LF")
+            rows.append({"Mbar": float(m), "lb": lb, "ub": ub, "method": method})
     return HonestDiDResult(pd.DataFrame(rows), est, se, restriction, lv, alpha, source)
 
 
@@ -203,8 +262,8 @@ def _inputs(result, betahat, sigma, n_pre, n_post):
                             f"the event times are {et.tolist()}")
     if not (np.array_equal(pre, np.arange(pre.min(), -1)) and np.array_equal(post, np.arange(post.max() + 1))):
         raise ArgumentError(f"honest_did needs consecutive event times around the reference e = -1; got "
-                            f"{et.tolist()} (with an event time missing, the smoothness bound's second differences "
-                            "are not defined)")
+                            f"{et.tolist()} (with an event time missing, the differences of the trend difference that "
+                            "both restrictions bound are not defined)")
     return b, V, len(pre), len(post), source
 
 
@@ -296,3 +355,112 @@ def _flci(b, V, n_pre, n_post, lv, M, alpha):
     cands = [half(h) for h in (h_lo, r.x, h_hi)]
     hl, v = min(cands, key=lambda c: c[0])
     return float(v @ b), hl
+
+
+# relative magnitudes: the conditional-least-favourable hybrid test (module docstring)
+KAPPA_SHARE = 0.1       # first-stage size kappa = alpha / 10, HonestDiD's default
+LF_DRAWS = 10_000       # draws for the least-favourable critical value (HonestDiD: 1,000); fixed seed
+GRID = 1000             # theta grid on which the accepted region is located before its ends are bisected
+
+
+def _rm_vertices(V, n_pre, n_post, lv, Mbar):
+    """For each s (the pre-period first difference taken as the largest) and sign: the vertices of the dual
+    polytope {lambda >= 0, sd'lambda = 1, lambda'X = 0} of the ARP linear program on the post-period moments, as
+    rows ``W = lambda'A`` in beta space with ``mu = lambda'a``, the coefficient of theta."""
+    T = n_pre + n_post
+    D = np.eye(n_post) - np.eye(n_post, k=-1)                            # post first differences (delta_0 = 0)
+    r = np.linalg.solve(D.T, lv)
+    post = np.zeros((n_post, T))
+    post[:, n_pre:] = D
+    with_ref = np.insert(np.eye(T), n_pre, 0.0, axis=0)                  # (T + 1) x T, the reference row is 0
+    pre_diff = np.diff(with_ref, axis=0)[:n_pre]                         # beta_{s+1} - beta_s for the pre-periods
+    pieces = []
+    for s in range(n_pre):
+        for sign in (1.0, -1.0):
+            A = np.r_[post, -post] - sign * Mbar * pre_diff[s]           # moments: A beta - A_post tau <= 0
+            sd = np.sqrt(np.einsum("ij,jk,ik->i", A, V, A))
+            if not np.all(sd > 0):
+                raise ArgumentError("sigma gives a relative-magnitudes moment zero variance; honest_did needs a "
+                                    "covariance under which every post-period first difference is random")
+            sp, sm = sd[:n_post], sd[n_post:]
+            lam, mu = [], []
+            for direction in (1.0, -1.0):                                # p - q = mu r with mu > 0, mu < 0
+                p, q = np.maximum(direction * r, 0), np.maximum(-direction * r, 0)
+                scale = 1 / (sp @ p + sm @ q)
+                lam.append(np.r_[p, q] * scale)
+                mu.append(direction * scale)
+            for t in range(n_post):                                      # p = q = e_t, a vertex unless r ~ e_t
+                if np.delete(r, t).any():
+                    e = np.eye(n_post)[t] / (sp[t] + sm[t])
+                    lam.append(np.r_[e, e])
+                    mu.append(0.0)
+            pieces.append((np.array(lam) @ A, np.array(mu)))
+    return pieces
+
+
+def _tn_quantile(p, lo, hi):
+    """p-quantile of N(0, 1) truncated to [lo, hi], elementwise, in log space (either tail)."""
+    lo, hi = np.broadcast_arrays(np.asarray(lo, float), np.asarray(hi, float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low = special.ndtri_exp(np.logaddexp(np.log1p(-p) + special.log_ndtr(lo), np.log(p) + special.log_ndtr(hi)))
+        high = -special.ndtri_exp(np.logaddexp(np.log1p(-p) + special.log_ndtr(-lo),
+                                               np.log(p) + special.log_ndtr(-hi)))
+    return np.where(lo >= hi, lo, np.where(lo > 0, high, low))
+
+
+def _rm_accept(piece, cv, b, V, theta, size):
+    """The hybrid test of theta for one (s, sign): True where it does not reject (vectorised over theta)."""
+    W, mu = piece
+    P = (W @ b)[:, None] - mu[:, None] * theta[None, :]                  # lambda_v' (Y - a theta) per vertex
+    g = np.argmax(P, axis=0)
+    cols = np.arange(len(theta))
+    eta = P[g, cols]
+    G = W @ V @ W.T
+    s2 = G[g, g]
+    sB = np.sqrt(np.maximum(s2, 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = G[:, g] / s2                                               # rho_v = Cov(v, gamma) / Var(gamma)
+        bound = (P - rho * eta) / (1 - rho)                              # gamma stays optimal while c is on the
+        vlo = np.where(1 - rho > 1e-10, bound, -np.inf).max(axis=0)      # right side of each of these
+        vup = np.where(1 - rho < -1e-10, bound, np.inf).min(axis=0)
+        zlo, zup = vlo / sB, np.minimum(vup, cv) / sB
+        cval = np.maximum(0.0, _tn_quantile(1 - size, zlo, zup))
+        reject = np.where(s2 > 1e-300, eta / sB > cval, eta > 0) | (eta > cv)
+    return ~reject
+
+
+def _rm_ci(b, V, n_pre, n_post, lv, Mbar, alpha, draws, hybrid):
+    """(lb, ub) of the confidence set for l' tau_post under Delta^RM(Mbar): the hull of the union over s and sign
+    of the thetas the test does not reject (NaN, NaN if it rejects every theta). ``hybrid``: the least-favourable
+    first stage (C-LF), else the conditional test alone."""
+    kappa = KAPPA_SHARE * alpha
+    size = (alpha - kappa) / (1 - kappa) if hybrid else alpha
+    pieces = _rm_vertices(V, n_pre, n_post, lv, Mbar)
+    cvs = [float(np.quantile((draws @ W.T).max(axis=1), 1 - kappa)) for W, _ in pieces]
+    # the first stage rejects once the mu > 0 or the mu < 0 vertex exceeds cv: theta lies between these ends
+    ends = np.array([((W[0] @ b - cv) / mu[0], (W[1] @ b - cv) / mu[1]) for (W, mu), cv in zip(pieces, cvs)])
+    ends = ends[ends[:, 0] < ends[:, 1]]
+    if hybrid and not len(ends):
+        return np.nan, np.nan
+    lo, hi = (ends[:, 0].min(), ends[:, 1].max()) if len(ends) else (lv @ b[n_pre:] - 1, lv @ b[n_pre:] + 1)
+    tests = cvs if hybrid else [np.inf] * len(pieces)
+    accept = lambda th: np.any([_rm_accept(p, cv, b, V, th, size) for p, cv in zip(pieces, tests)], axis=0)
+    for _ in range(30):          # the conditional test alone has no such ends: widen until both ends reject
+        pad = 1e-6 * (hi - lo) + 1e-12
+        grid = np.linspace(lo - pad, hi + pad, GRID)
+        ok = np.flatnonzero(accept(grid))
+        if hybrid or not len(ok) or (ok[0] > 0 and ok[-1] < GRID - 1):
+            break
+        lo, hi = lo - (hi - lo), hi + (hi - lo)
+    if not len(ok):
+        return np.nan, np.nan
+
+    def edge(out, inn):          # bisect between a rejected and an accepted theta
+        while abs(inn - out) > 1e-10 * (hi - lo):
+            mid = (out + inn) / 2
+            out, inn = (out, mid) if accept(np.array([mid]))[0] else (mid, inn)
+        return inn
+    i, j = ok[0], ok[-1]
+    lb = edge(grid[i - 1], grid[i]) if i > 0 else -np.inf
+    ub = edge(grid[j + 1], grid[j]) if j < GRID - 1 else np.inf
+    return float(lb), float(ub)
