@@ -244,6 +244,21 @@ def refuse_poisson(result, procedure: str) -> None:
                             "govstudy.did_2x2; for a PPML fit use its clustered (CRV1) standard errors")
 
 
+def twfe_panel(data: pd.DataFrame | Panel, *, y, treat, unit, time, covariates, weights, cluster, vcov, freq,
+               alpha: float) -> tuple[Panel, list[str], str, str | None, float]:
+    """The checked inputs of a TWFE fit (``twfe`` and ``twfe_poisson``): the panel, its covariates, the vcov kind,
+    the cluster column and ``alpha``; the cluster defaults to the unit."""
+    alpha = check_alpha(alpha)
+    unit_col = unit if unit is not None else (data.unit if isinstance(data, Panel) else None)
+    kind, ccol = parse_vcov(vcov, cluster, default_cluster=unit_col)
+    p = as_panel(data, unit=unit, time=time, y=y, treat=treat, covariates=covariates, weights=weights,
+                 cluster=ccol if ccol not in (None, unit_col) else None, freq=freq, absorbing=False)
+    if p.y is None or p.treat_col is None:
+        raise ArgumentError("twfe needs y= (the outcome) and treat= (the regressor of interest)")
+    covariates = list(p.covariates) if covariates is None else names(covariates)
+    return p, covariates, kind, ccol, alpha
+
+
 def twfe_poisson(data: pd.DataFrame | Panel, *, y=None, treat=None, unit=None, time=None, covariates=None,
                  weights=None, cluster=None, vcov=None, freq=None, alpha: float = 0.05) -> PPMLResult:
     """``twfe(..., family="poisson")``: PPML ``log E[y] = b treat + covariates + unit + time``, clustered by unit.
@@ -257,14 +272,9 @@ def twfe_poisson(data: pd.DataFrame | Panel, *, y=None, treat=None, unit=None, t
     >>> round(res.estimate, 1), res.relative().loc[0, "scale"]
     (0.4, 'exp(b) - 1')
     """
-    alpha = check_alpha(alpha)
-    unit_col = unit if unit is not None else (data.unit if isinstance(data, Panel) else None)
-    kind, ccol = parse_vcov(vcov, cluster, default_cluster=unit_col)
-    p = as_panel(data, unit=unit, time=time, y=y, treat=treat, covariates=covariates, weights=weights,
-                 cluster=ccol if ccol not in (None, unit_col) else None, freq=freq, absorbing=False)
-    if p.y is None or p.treat_col is None:
-        raise ArgumentError("twfe needs y= (the outcome) and treat= (the regressor of interest)")
-    covariates = list(p.covariates) if covariates is None else names(covariates)
+    p, covariates, kind, ccol, alpha = twfe_panel(data, y=y, treat=treat, unit=unit, time=time,
+                                                  covariates=covariates, weights=weights, cluster=cluster,
+                                                  vcov=vcov, freq=freq, alpha=alpha)
     neg = np.flatnonzero(p.y_values < 0)
     if neg.size:
         r = int(neg[0])

@@ -11,14 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from govstudy.arguments import R_DID_NAMES, check_alpha, check_choice, names, renamed
-from govstudy.errors import ArgumentError
+from govstudy.arguments import R_DID_NAMES, check_choice, renamed
 from govstudy.estimators.demean import dense_codes
 from govstudy.estimators.ols import fe_ols, vcov_label
-from govstudy.estimators.poisson import twfe_poisson
+from govstudy.estimators.poisson import twfe_panel, twfe_poisson
 from govstudy.estimators.results import EstimationResult, FitDesign
-from govstudy.estimators.vcov import MIN_TREATED_CLUSTERS, parse_vcov, warn_few_clusters
-from govstudy.panel import Panel, as_panel
+from govstudy.estimators.vcov import MIN_TREATED_CLUSTERS, warn_few_clusters
+from govstudy.panel import Panel
 
 __all__ = ["twfe"]
 
@@ -70,14 +69,9 @@ def twfe(data: pd.DataFrame | Panel, *, y: str | None = None, treat: str | None 
     if check_choice(family, "family", ("gaussian", "poisson")) == "poisson":
         return twfe_poisson(data, y=y, treat=treat, unit=unit, time=time, covariates=covariates, weights=weights,
                             cluster=cluster, vcov=vcov, freq=freq, alpha=alpha)
-    alpha = check_alpha(alpha)
-    unit_col = unit if unit is not None else (data.unit if isinstance(data, Panel) else None)
-    kind, ccol = parse_vcov(vcov, cluster, default_cluster=unit_col)
-    p = as_panel(data, unit=unit, time=time, y=y, treat=treat, covariates=covariates, weights=weights,
-                 cluster=ccol if ccol not in (None, unit_col) else None, freq=freq, absorbing=False)
-    if p.y is None or p.treat_col is None:
-        raise ArgumentError("twfe needs y= (the outcome) and treat= (the regressor of interest)")
-    covariates = list(p.covariates) if covariates is None else names(covariates)
+    p, covariates, kind, ccol, alpha = twfe_panel(data, y=y, treat=treat, unit=unit, time=time,
+                                                  covariates=covariates, weights=weights, cluster=cluster,
+                                                  vcov=vcov, freq=freq, alpha=alpha)
     treat = p.treat_col
     names_ = [treat] + covariates
     keep = p.complete_rows(estimator="twfe", covariates=covariates)
