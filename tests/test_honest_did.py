@@ -3,6 +3,7 @@ answers recorded in tests/fixtures/honestdid_flci.json by scripts/make_honestdid
 installed), a
 closed form at M = 0, and bad inputs."""
 
+import io
 import json
 import warnings
 from pathlib import Path
@@ -163,6 +164,8 @@ def test_bad_inputs(dynamic):
         honest_did(varying, M=[0])
     with pytest.raises(ArgumentError, match="'dynamic'"):
         honest_did(govstudy.att_gt(mp, **KW, base_period="universal").aggregate("group"), M=[0])
+    with pytest.raises(ArgumentError, match="in levels, not aggregate.*relative=True"):
+        honest_did(govstudy.att_gt(mp, **KW, base_period="universal").aggregate("dynamic", relative=True), M=[0])
     with pytest.raises(ArgumentError, match="needs M="):
         honest_did(dynamic)
     with pytest.raises(ArgumentError, match="M must be"):
@@ -271,8 +274,10 @@ def test_relative_magnitudes_plot(dynamic):
     import matplotlib
     matplotlib.use("Agg")
     ax = honest_did(dynamic, Mbar=[0, 1]).plot()
-    assert ax.get_xlabel() == "Mbar" and [t.get_text() for t in ax.get_xticklabels()] == ["original", "0", "1"]
-    assert ax.get_legend_handles_labels()[1] == ["original", "C-LF"]
+    assert ax.get_xlabel() == "违背程度上限 Mbar"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["原始 original", "0", "1"]
+    assert ax.get_legend_handles_labels()[1] == ["原始 original", "C-LF"]
+    ax.figure.savefig(io.BytesIO(), format="png")   # drawn, with the CJK labels
 
 
 def test_relative_magnitudes_bad_inputs(dynamic):

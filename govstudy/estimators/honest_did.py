@@ -109,7 +109,7 @@ class HonestDiDResult:
         """Sensitivity plot: the original set and the robust set at each M (Mbar). Returns the Axes."""
         import matplotlib.pyplot as plt
 
-        from govstudy.plots import cjk_figure
+        from govstudy.plots import bilingual, cjk_figure
 
         t = self._table
         orig, rob = t[t["method"] == "Original"], t[t["method"] != "Original"]
@@ -120,15 +120,15 @@ class HonestDiDResult:
         x0 = Ms.min() - step
         mid = (orig["lb"] + orig["ub"]) / 2
         ax.errorbar([x0], mid, yerr=[mid - orig["lb"], orig["ub"] - mid], fmt="none", capsize=4, color="tab:grey",
-                    label="original")
+                    label=bilingual("原始", "original"))
         mid = (rob["lb"] + rob["ub"]) / 2
         ax.errorbar(Ms, mid, yerr=[mid - rob["lb"], rob["ub"] - mid], fmt="none", capsize=4, color="tab:blue",
                     label=rob["method"].iloc[0])
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_xticks(np.r_[x0, Ms], ["original"] + [f"{m:g}" for m in Ms])
-        ax.set_xlabel(self._param)
-        ax.set_ylabel(f"{int(100 * (1 - self.alpha))}% confidence set")
-        ax.set_title(f"Sensitivity to parallel trends ({self.restriction})")
+        ax.set_xticks(np.r_[x0, Ms], [bilingual("原始", "original")] + [f"{m:g}" for m in Ms])
+        ax.set_xlabel(bilingual("违背程度上限", self._param))
+        ax.set_ylabel(bilingual("置信集", f"{int(100 * (1 - self.alpha))}% confidence set"))
+        ax.set_title(bilingual("平行趋势敏感性", f"sensitivity to parallel trends ({self.restriction})"))
         ax.legend(frameon=False)
         cjk_figure(ax.figure)
         return ax
@@ -248,6 +248,11 @@ def _inputs(result, betahat, sigma, n_pre, n_post):
                 f"honest_did needs att_gt(..., base_period='universal'): with base_period={result.base_period!r} "
                 "the pre-treatment estimates compare consecutive periods (t with t-1), not each period with the "
                 "one before treatment, so they do not measure the trend difference Rambachan & Roth bound")
+        if result.relative:
+            raise ArgumentError(
+                "honest_did needs an aggregation in levels, not aggregate(..., relative=True): each relative event-time "
+                "effect is divided by its own untreated mean, so a bound on the trend difference in levels is not a "
+                "bound on the percentages; run honest_did on aggregate('dynamic') and divide by the untreated mean")
         t = result.tidy(overall=False)
         keep = t["event_time"].to_numpy() != -1
         V = result.vcov.to_numpy()[np.ix_(keep, keep)]
