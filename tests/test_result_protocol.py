@@ -59,6 +59,10 @@ def _results():
         "synth_weights": (govstudy.synth(prop, y="PacksPerCapita", unit="State", time="Year",
                                          treated_unit="California", treat_time=1989, method="sc", vcov=None,
                                          placebo=False), {"kind": "weights"}),
+        "synth_staggered": (govstudy.synth(prop.assign(first=prop["State"].map({"Nevada": 1985, "Utah": 1985,
+                                                                                "California": 1989})),
+                                           y="PacksPerCapita", unit="State", time="Year", cohort="first",
+                                           method="sdid", vcov=None, placebo=False), {}),
         "wild_bootstrap": (govstudy.wild_cluster_bootstrap(tw, B=999, bootstrap_weights="webb", seed=1), {}),
         "randomization": (govstudy.randomization_inference(tw, B=999, seed=1), {}),
         "power": (govstudy.power(Design(n_counties=1, communities_per_county=20, n_months=18), n_sims=20, n_jobs=1,
@@ -90,6 +94,7 @@ def results():
 NAMES = [
     "did_2x2", "twfe", "event_study", "sun_abraham", "att_gt", "aggregate_dynamic", "aggregate_group",
     "aggregate_calendar", "imputation", "imputation_dynamic", "honest_did", "bacon", "synth", "synth_weights",
+    "synth_staggered",
     "aggregate_relative", "aggregate_balanced", "att_gt_dr_imp",
     "wild_bootstrap", "randomization", "power",
     "appeals_report", "qca_truth_table", "qca_solution", "qca_intermediate", "qca_necessity", "qca_super_subset",

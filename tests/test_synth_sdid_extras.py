@@ -157,3 +157,117 @@ def test_resampling_se_needs_several_treated(prop99x):
         synth(prop99x, **KW, treated_unit="California", vcov="hc1")
     with pytest.raises(ArgumentError, match="cannot be combined"):
         synth(prop99x, **KW, treated_unit="California", covariates=["x"], predictors=["x"])
+
+
+# ------------------------------------------------------------------ staggered SDID in one call
+STAG = dict(y="PacksPerCapita", unit="State", time="Year", method="sdid", vcov=None, placebo=False)
+
+
+@pytest.fixture(scope="module")
+def staggered_panel(prop99x):
+    """Two cohorts (1985: Nevada, Utah; 1989: California, Montana); the other 35 states never treated (NaN)."""
+    first = {"Nevada": 1985, "Utah": 1985, "California": 1989, "Montana": 1989}
+    return prop99x.assign(first_treat=prop99x["State"].map(first))
+
+
+@pytest.fixture(scope="module")
+def staggered_fit(staggered_panel):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PoorFitWarning)
+        return synth(staggered_panel, cohort="first_treat", **STAG)
+
+
+@pytest.mark.filterwarnings("ignore::govstudy.estimators.synth.PoorFitWarning")
+def test_staggered_equals_separate_fits_combined_by_hand(staggered_panel, staggered_fit):
+    """Aggregate = sum over cohorts of N_a T_post,a / sum(N T_post) * ATT_a, each ATT_a from a separate
+    ``synth`` call on the never-treated plus that cohort: equal to 1e-12."""
+    d, r = staggered_panel, staggered_fit
+    never = d["first_treat"].isna()
+    by_hand = {}
+    for g, units in ((1985, ["Nevada", "Utah"]), (1989, ["California", "Montana"])):
+        sub = d[never | d["State"].isin(units)]
+        by_hand[g] = (synth(sub, treated_unit=units, treat_time=g, **STAG).estimate, len(units) * (2001 - g))
+    tot = sum(n for _, n in by_hand.values())
+    assert r.estimate == pytest.approx(sum(e * n / tot for e, n in by_hand.values()), abs=1e-12)
+    assert r.cohorts["cohort"].tolist() == [1985, 1989]
+    assert r.cohorts["estimate"].tolist() == pytest.approx([by_hand[1985][0], by_hand[1989][0]], abs=1e-12)
+    assert r.cohorts["weight"].tolist() == pytest.approx([32 / 56, 24 / 56])
+    t = r.tidy()
+    assert t["term"].tolist() == ["ATT", "cohort 1985", "cohort 1989"] and np.isnan(t["std_error"].iloc[0])
+
+
+def test_staggered_vs_synthdid_py(staggered_panel, staggered_fit):
+    """synthdid-py's staggered estimator (never-treated controls, N_a T_post,a weights): ATT within 1e-6."""
+    sd = pytest.importorskip("synthdid", reason="synthdid-py (R synthdid port) not installed")
+    d = staggered_panel.assign(D=lambda x: (x["Year"] >= x["first_treat"]).astype(int))
+    ref = sd.staggered_synthdid_estimate(d[["State", "Year", "PacksPerCapita", "D"]], unit="State", time="Year",
+                                         outcome="PacksPerCapita", treatment="D")
+    assert abs(float(ref)) > 1 and staggered_fit.estimate == pytest.approx(float(ref), abs=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::govstudy.estimators.synth.PoorFitWarning")
+@pytest.mark.parametrize("code", [0, np.inf, 2010])
+def test_staggered_never_treated_codes(staggered_panel, staggered_fit, code):
+    """The Panel's (and att_gt's) never-treated codes: 0, inf and a cohort after the last period (2000) give
+    the same fit as NaN, to 1e-12; 2010 also warns that those units are never treated within the panel."""
+    d = staggered_panel.assign(first_treat=staggered_panel["first_treat"].fillna(code))
+    if code == 2010:
+        with pytest.warns(govstudy.errors.SampleWarning, match="after the last period"):
+            r = synth(d, cohort="first_treat", **STAG)
+    else:
+        r = synth(d, cohort="first_treat", **STAG)
+    assert r.cohorts["cohort"].tolist() == [1985, 1989]
+    assert r.estimate == pytest.approx(staggered_fit.estimate, abs=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::govstudy.estimators.synth.PoorFitWarning")
+def test_staggered_drops_first_period_cohort_and_restricts_donors(staggered_panel, staggered_fit):
+    """Ohio treated from 1970 (the first year) has no pre-period: dropped with a SampleWarning, so the fit
+    equals the one without Ohio (1e-12). ``donors`` restricts the never-treated pool of every cohort fit."""
+    d = staggered_panel.assign(first_treat=staggered_panel["first_treat"].mask(staggered_panel["State"] == "Ohio",
+                                                                              1970))
+    with pytest.warns(govstudy.errors.SampleWarning, match="dropped 1 unit"):
+        r = synth(d, cohort="first_treat", **STAG)
+    assert r.estimate == pytest.approx(synth(d[d["State"] != "Ohio"], cohort="first_treat", **STAG).estimate,
+                                       abs=1e-12)
+    assert abs(r.estimate - staggered_fit.estimate) > 1e-6    # Ohio was a donor
+    pool = ["Alabama", "Arkansas", "Colorado", "Connecticut", "Delaware", "Georgia"]
+    r2 = synth(staggered_panel, cohort="first_treat", donors=pool, **STAG)
+    for f in r2.fits.values():
+        assert sorted(f.unit_weights["State"]) == pool
+    assert abs(r2.estimate - staggered_fit.estimate) > 1e-3
+
+
+def test_staggered_plot_renders_png(staggered_fit):
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = staggered_fit.plot()
+    assert len(ax.patches) == 2              # one bar per cohort
+    buf = io.BytesIO()
+    ax.figure.savefig(buf, format="png")
+    plt.close(ax.figure)
+    assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n" and len(buf.getvalue()) > 5000
+
+
+def test_staggered_bad_input(staggered_panel):
+    kw = dict(y="PacksPerCapita", unit="State", time="Year", vcov=None, placebo=False)
+    with pytest.raises(ArgumentError, match="not both"):
+        synth(staggered_panel, cohort="first_treat", treated_unit="California", treat_time=1989, **kw)
+    with pytest.raises(DataValidationError, match="no never-treated") as e:
+        synth(staggered_panel.assign(first_treat=1989), cohort="first_treat", **kw)
+    assert e.value.rule == "has-never-treated" and e.value.column == "first_treat"
+    bad = staggered_panel.copy()
+    bad.loc[(bad.State == "Utah") & (bad.Year == 1970), "first_treat"] = 1980
+    with pytest.raises(DataValidationError, match="not constant within unit 'Utah'") as e:
+        synth(bad, cohort="first_treat", **kw)
+    assert e.value.column == "first_treat"
+    with pytest.raises(DataValidationError, match="donors 'Nevada' are treated") as e:
+        synth(staggered_panel, cohort="first_treat", donors=["Nevada", "Ohio", "Iowa"], **kw)
+    assert e.value.rule == "donors-never-treated"
+    with pytest.raises(DataValidationError, match="column 'nope'|'nope'"):
+        synth(staggered_panel, cohort="nope", **kw)

@@ -50,9 +50,10 @@ from govstudy.errors import ArgumentError, DataValidationError, SampleWarning, w
 from govstudy.estimators.results import Report
 from govstudy.estimators.synth_covariates import projected_beta
 from govstudy.estimators.synth_resample import bootstrap_se, jackknife_se
+from govstudy.estimators.synth_staggered import StaggeredSynthResult, fit_cohorts
 from govstudy.panel import Panel, as_panel, show_value as _show
 
-__all__ = ["synth", "SynthResult", "PoorFitWarning"]
+__all__ = ["synth", "SynthResult", "StaggeredSynthResult", "PoorFitWarning"]
 
 
 class PoorFitWarning(UserWarning):
@@ -452,7 +453,8 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
           treated_unit=None, treat_time=None, predictors: Sequence | None = None, method: str = "sc",
           vcov: str | None = "placebo", n_reps: int = 200, seed: int | None = None, placebo: bool = True,
           donors: Sequence | None = None, missing: str = "error", freq: str | None = None, alpha: float = 0.05,
-          predictor_weights: Sequence[float] | None = None, covariates: Sequence[str] | None = None) -> SynthResult:
+          predictor_weights: Sequence[float] | None = None, covariates: Sequence[str] | None = None,
+          cohort: str | None = None) -> SynthResult | StaggeredSynthResult:
     """Synthetic control (``"sc"``), synthetic DiD (``"sdid"``) or DiD (``"did"``) for treated unit(s).
 
     Parameters
@@ -484,6 +486,13 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
         ``y - x'beta`` with ``beta`` from OLS of ``y`` on ``x`` with unit and period fixed effects on the
         untreated observations; the chosen method is then run on the residualised outcome, which is what
         ``trajectory`` shows. ``covariate_coef`` holds ``beta``.
+    cohort : column with each unit's first treated period, instead of ``treated_unit``/``treat_time``:
+        staggered adoption. Never treated = 0, NaN, blank or +-inf (the :class:`~govstudy.panel.Panel`
+        rules, as ``att_gt``); units treated from the first period on are dropped with a warning. Each
+        cohort is fitted against the never-treated units alone (``donors``, if given, must be never
+        treated; other arguments passed on) and the ATT weights the cohorts by their
+        treated unit-periods (Clarke, Pailañir, Athey & Imbens, Stata ``sdid``): a
+        :class:`StaggeredSynthResult`.
 
     Returns
     -------
@@ -499,6 +508,15 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
     (-15.6, 1.0)
     """
     check_choice(method, "method", ("sc", "sdid", "did"))
+    if cohort is not None:
+        if treated_unit is not None or treat_time is not None:
+            raise ArgumentError("pass either cohort= (staggered adoption) or treated_unit= and treat_time=, not both")
+        kw = dict(y=y, unit=unit, time=time, method=method, vcov=vcov, n_reps=n_reps, seed=seed, placebo=placebo,
+                  missing=missing, freq=freq, alpha=alpha, covariates=covariates, predictors=predictors,
+                  predictor_weights=predictor_weights)
+        fits = fit_cohorts(data, cohort=cohort, unit=unit, time=time, y=y, freq=freq, donors=donors,
+                           fit_one=lambda sub, **c: synth(sub, **kw, **c))
+        return StaggeredSynthResult(fits, method=method, cohort=cohort, alpha=alpha, notes=[])
     if vcov not in ("placebo", "bootstrap", "jackknife", None):
         raise ArgumentError(f"vcov must be 'placebo', 'bootstrap', 'jackknife' or None, got {vcov!r}")
     check_choice(missing, "missing", ("error", "drop"))
