@@ -22,7 +22,7 @@ import math
 import pytest
 
 import govstudy
-from govstudy.text.quantities import qualifier_group
+from govstudy.text.quantities import CLAUSE_SEP, LOOKBACK, find_quantities, normalize_text, qualifier_group
 from govstudy.text.sentences import sentence_at
 
 
@@ -108,3 +108,21 @@ def test_seed_case_labels(seed):
     _, got, cur = seed
     assert set(got["case_id"]) == set(cur["case_id"])
     assert got.groupby("case_id").size().to_dict() == cur.groupby("case_id").size().to_dict()
+
+
+def test_seed_clause_bounds(seed):
+    """Each quantity's clause holds its span, lies in its sentence and crosses no clause separator:
+    it starts after one (or at the sentence start, or LOOKBACK before the span) and ends before one."""
+    text, _, _ = seed
+    norm = normalize_text(text)
+    qs = find_quantities(text)
+    assert qs
+    for q in qs:
+        assert q.span_text in text[q.clause_start:q.clause_end]
+        assert q.sentence_start <= q.clause_start <= q.start <= q.end <= q.clause_end <= q.sentence_end
+        assert CLAUSE_SEP.search(norm, q.clause_start, q.start) is None
+        assert CLAUSE_SEP.search(norm, q.end, q.clause_end) is None
+        assert (q.clause_start in (q.sentence_start, q.start - LOOKBACK)
+                or CLAUSE_SEP.fullmatch(norm, q.clause_start - 1, q.clause_start))
+        assert (q.clause_end in (q.sentence_end, q.end + LOOKBACK)
+                or CLAUSE_SEP.match(norm, q.clause_end))

@@ -286,7 +286,12 @@ _NON_CJK = re.compile(r"[^\u4e00-\u9fff]")
 
 @dataclass
 class Quantity:
-    """One quantity found in a text; offsets are code-point offsets into the original text."""
+    """One quantity found in a text; offsets are code-point offsets into the original text.
+
+    ``clause_start``/``clause_end`` bound the clause the cues are read in: from after the last
+    :data:`CLAUSE_SEP` before the span to the next one after it, within the sentence (and at most
+    :data:`LOOKBACK` characters either side of the span).
+    """
 
     value: float
     value_max: float | None
@@ -302,8 +307,11 @@ class Quantity:
     end: int
     sentence_start: int
     sentence_end: int
+    clause_start: int
+    clause_end: int
 
     def as_dict(self) -> dict:
+        """The fields as a dict."""
         return asdict(self)
 
 
@@ -339,6 +347,7 @@ def _period(norm: str, text: str, sent_lo: int, start: int) -> str | None:
 
 def _subject(norm: str, clause_lo: int, start: int, end: int, unit_kind: str,
              post_text: str) -> str | None:
+    """What the number counts: the words before it after the last verb, else those after its measure word."""
     pre = norm[clause_lo:start]
     pre = _WS.sub("", pre)
     pm = None
@@ -391,178 +400,249 @@ def find_quantities(text: str, exclusions: ExclusionList | None = None, *,
     prev_end = -1
     for m in _CANDIDATE.finditer(norm):
         this_prev_end, prev_end = prev_end, m.end()
-        unit_key = m.group("unit")
-        pnum = m.group("pnum")
-        num = m.group("num")
-        if pnum is None and unit_key is None:
-            if not (num and num[0].isdigit() and num[-1] in "万亿") and m.group("mag2") is None:
-                continue
+        if not _has_measure(m):
+            continue
         if spans is None:
             spans = sentence_spans(text)
             starts = [s for s, _ in spans]
-        start = m.start()
-        wsign = 1.0  # the written sign of the (first) number
-        signed = False
-        if m.group("sign"):
-            if _is_sign(norm, start, this_prev_end):
-                wsign = -1.0 if m.group("sign") == "-" else 1.0
-                signed = True
-            else:
-                start = m.start("num")  # a separator, outside the span
-        if unit_key is not None and unit_key.startswith("大") and (pnum is not None or num[0].isdigit()):
-            continue  # 三大行动 is an enumeration; 3大 is not Chinese report style
-        # the span ends at the measure word (or the magnitude when there is none)
-        if unit_key is None and pnum is None:
-            end = m.start("ws")
-        else:
-            end = m.end()
-        if excl.hit(norm, start, end) is not None:
-            continue
-        try:
-            if pnum is not None:
-                value, vmax = parse_numeral(pnum)
-            else:
-                value, vmax = parse_numeral(num)
-                if m.group("mag2"):
-                    mag = 1e4 if m.group("mag2") == "万" else 1e8
-                    value *= mag
-                    vmax = None if vmax is None else vmax * mag
-        except NumeralError:
-            continue
-        value *= wsign  # the written sign (only an Arabic number can carry one)
-        if m.group("num2"):
-            try:
-                v2, v2max = parse_numeral(m.group("num2"))
-            except NumeralError:
-                continue
-            num_mag = re.search(r"[万亿]$", num)
-            mag2m = re.search(r"[万亿]$", m.group("num2"))
-            if mag2m and not num_mag:  # 3至5万元: the magnitude applies to both ends
-                value *= 1e4 if mag2m.group(0) == "万" else 1e8
-            if m.group("sign2") == "-":  # -5~-3%: each end keeps its own sign
-                v2, v2max = -v2, None if v2max is None else -v2max
-            if v2 <= value:
-                continue  # 2023-2022, not a range
-            vmax = v2max if v2max is not None else v2
-        # the sentence
-        i = bisect.bisect_right(starts, start) - 1
-        if i < 0 or spans[i][1] < end:
-            s_lo, s_hi = max(0, start), end  # defensive: a number outside every sentence
-            if i >= 0 and spans[i][0] <= start:
-                s_lo, s_hi = spans[i][0], max(spans[i][1], end)
-        else:
-            s_lo, s_hi = spans[i]
-        # unit
-        if pnum is not None:
-            unit, hint = "%", "rate"
-        elif unit_key is not None:
-            unit, hint = _UNIT_LOOKUP[unit_key]
-    
-        else:
-            unit, hint = "", "count"
-        # unit_raw: the magnitude written with the number plus the measure word, as written
-        # (萬 stays 萬), without 余/多 and whitespace: 86.5万元 -> 万元, 1.8万余人次 -> 万人次
-        if pnum is None:
-            last = "num2" if m.group("num2") else "num"
-            lnum = m.group(last)
-            nm = re.search(r"[十百千万亿]+$" if lnum[0].isdigit() else r"[万亿]+$", lnum)
-            raw_lo = m.end(last) - (len(nm.group(0)) if nm else 0)
-            raw_hi = m.end("unit") if unit_key else (m.end("mag2") if m.group("mag2") else m.end(last))
-            unit_raw = re.sub(r"[\s余多]", "", text[raw_lo:raw_hi])
-        if m.group("per"):
-            unit_raw += text[m.start("per"):m.end("per")]
-            unit += m.group("per")
-        if pnum is not None:
-            unit_raw = "百分之"
-
-        clause_lo = _segment_start(norm, s_lo, start)
-        pre = norm[clause_lo:start].rstrip()
-        post = norm[end:min(len(norm), end + 8)]
-        sent_pre = norm[max(s_lo, start - LOOKBACK):start]
-
-        qualifier = "exact"
-        if vmax is not None:
-            qualifier = "vague"
-            if pnum is None and re.search(r"[十百千]几$", num or ""):
-                qualifier = "at_least"  # 十几 / 二十几
-        if m.group("suf") or (unit_key and "多" in unit_key):
-            qualifier = "at_least"  # 350余场次, 1个多月
-        if num in ("百", "千", "万", "亿") and norm[start - 1:start] == "上":
-            qualifier = "at_least"  # 上千名
-        pm = _PREFIX_QUAL.search(pre)
-        postm = _POSTFIX.match(post)
-        if postm:
-            if postm.group("up"):
-                qualifier = "minimum_rule" if _NORM_CONTEXT.search(sent_pre) else "at_least"
-            elif postm.group("down"):
-                qualifier = "maximum_rule" if _NORM_CONTEXT.search(sent_pre) else "at_most"
-            elif postm.group("abt"):
-                qualifier = "about"
-        if pm:
-            g = pm.lastgroup
-            qualifier = {"maxr": "maximum_rule", "minr": "minimum_rule", "atl": "at_least",
-                         "abt": "about", "atm": "at_most", "minr2": "minimum_rule",
-                         "maxr2": "maximum_rule"}[g]
-            if g == "atl" and postm and postm.group("up") and _NORM_CONTEXT.search(sent_pre):
-                qualifier = "minimum_rule"
-        if unit in ("分钟", "公里", "米") and _REACH.match(post):
-            qualifier = "maximum_rule"  # “15分钟生活圈”: within 15 minutes
-
-        # kind, sign, comparison
-        comparison = None
-        kind = hint
-        sign = 1.0
-        cm = _CHANGE.search(pre)
-        cmp_m = None
-        for cmp_m in _COMPARE.finditer(pre):
-            pass
-        if cm:
-            sign = -1.0 if (cm.group("dec") or cm.group("dec2")) else 1.0
-            if unit in ("%", "‰", "百分点"):
-                kind = "change_pct"
-            else:
-                kind = "change_abs"
-            if cmp_m is not None:
-                comparison = "previous_period" if cmp_m.group("mom") else "yoy"
-        elif signed and cmp_m is not None and cmp_m.end() == len(pre):
-            # 同比-3.2%, 环比+12.5%: a comparison directly before a signed number is a change
-            kind = "change_pct" if unit in ("%", "‰", "百分点") else "change_abs"
-            comparison = "previous_period" if cmp_m.group("mom") else "yoy"
-        elif unit == "百分点":
-            kind = "change_pct"
-        elif hint == "rate":
-            kind = "rate"
-        if kind not in ("change_pct", "change_abs"):
-            if (unit in _ENUM_UNITS and num and not num[0].isdigit() and vmax is None
-                    and 2 <= value <= 12 and not m.group("suf")
-                    and (unit in _ENUM_ALWAYS or re.search(r"[等“”\"]$", pre)
-                         or post[:1] in "”\"" or norm.count("“", clause_lo, start) > norm.count("”", clause_lo, start))):
-                kind = "enumeration"
-            elif (num and not num[0].isdigit() and vmax is None and 2 <= value <= 12
-                  and clause_lo > s_lo and norm[clause_lo - 1] == "、" and not m.group("suf")):
-                kind = "enumeration"  # 物业、业委会、社区三家: the count of the listed items
-            elif unit in _ENUM_ALWAYS and num and re.search(r"等$", pre):
-                kind = "enumeration"
-            elif _FREQ.search(pre) and hint not in ("amount", "rate"):
-                kind = "frequency"  # a per-period rule or rate: 每周不少于2天, 每月召开1次
-            elif m.group("per") or (hint == "amount" and _PER_PERSON.search(pre)) or (
-                    hint not in ("duration", "amount") and _RATIO.search(pre)):
-                kind = "ratio"  # per capita / per unit: 人均, 每个社区配备9名, 200元/人
-        value = sign * value
-        if vmax is not None:
-            vmax = sign * vmax
-
-        # period, subject
-        period = _period(norm, text, s_lo, start)
-        subj_lo = clause_lo
-        if out and out[-1].sentence_start == s_lo and out[-1].end > subj_lo:
-            subj_lo = out[-1].end  # 建成650平方米新就业群体…综合体1个: the subject starts after 650平方米
-        subject = _subject(norm, subj_lo, start, end, hint, norm[end:min(len(norm), end + 24)])
-        span_text = text[start:end]
-        out.append(Quantity(value, vmax, unit, unit_raw, qualifier, kind, comparison, period,
-                            subject, span_text, start, end, s_lo, s_hi))
+        q = _quantity(text, norm, m, this_prev_end, excl, spans, starts, out)
+        if q is not None:
+            out.append(q)
     _pair_before_after(norm, out)
     return out
+
+
+def _has_measure(m: re.Match) -> bool:
+    """Whether a candidate has a measure word, 百分之, or a 万/亿 magnitude (else it is no quantity)."""
+    if m.group("pnum") is not None or m.group("unit") is not None:
+        return True
+    num = m.group("num")
+    return bool(num and num[0].isdigit() and num[-1] in "万亿") or m.group("mag2") is not None
+
+
+def _quantity(text: str, norm: str, m: re.Match, prev_end: int, excl: ExclusionList,
+              spans: list[tuple[int, int]], starts: list[int], out: list[Quantity]) -> Quantity | None:
+    """The quantity of one candidate match (``out``: those found before it), or None if it is none."""
+    start, wsign, signed = _span_start(norm, m, prev_end)
+    unit_key = m.group("unit")
+    if unit_key is not None and unit_key.startswith("大") and (
+            m.group("pnum") is not None or m.group("num")[0].isdigit()):
+        return None  # 三大行动 is an enumeration; 3大 is not Chinese report style
+    end = _span_end(m)
+    if excl.hit(norm, start, end) is not None:
+        return None
+    values = _values(m, wsign)
+    if values is None:
+        return None
+    value, vmax = values
+    s_lo, s_hi = _sentence(spans, starts, start, end)
+    unit, hint, unit_raw = _unit(text, m)
+    clause_lo = _segment_start(norm, s_lo, start)
+    clause_hi = _clause_end(norm, end, s_hi)
+    pre = norm[clause_lo:start].rstrip()
+    post = norm[end:min(len(norm), end + 8)]
+    qualifier = _qualifier(norm, m, start, unit, vmax, pre, post, s_lo)
+    kind, sign, comparison = _change(pre, unit, hint, signed)
+    if kind not in ("change_pct", "change_abs"):
+        kind = _level_kind(norm, m, (s_lo, clause_lo, start), unit, hint, value, vmax, pre, post)
+    value = sign * value
+    if vmax is not None:
+        vmax = sign * vmax
+    period = _period(norm, text, s_lo, start)
+    subj_lo = clause_lo
+    if out and out[-1].sentence_start == s_lo and out[-1].end > subj_lo:
+        subj_lo = out[-1].end  # 建成650平方米新就业群体…综合体1个: the subject starts after 650平方米
+    subject = _subject(norm, subj_lo, start, end, hint, norm[end:min(len(norm), end + 24)])
+    return Quantity(value, vmax, unit, unit_raw, qualifier, kind, comparison, period, subject,
+                    text[start:end], start, end, s_lo, s_hi, clause_lo, clause_hi)
+
+
+def _span_start(norm: str, m: re.Match, prev_end: int) -> tuple[int, float, bool]:
+    """Start of the span, the written sign of its first number and whether one was written."""
+    start = m.start()
+    if m.group("sign"):
+        if _is_sign(norm, start, prev_end):
+            return start, (-1.0 if m.group("sign") == "-" else 1.0), True
+        start = m.start("num")  # a separator, outside the span
+    return start, 1.0, False
+
+
+def _span_end(m: re.Match) -> int:
+    """End of the span: after the measure word (or the magnitude when there is none)."""
+    if m.group("unit") is None and m.group("pnum") is None:
+        return m.start("ws")
+    return m.end()
+
+
+def _values(m: re.Match, wsign: float) -> tuple[float, float | None] | None:
+    """Value and upper end of a candidate, signed as written; None if it is not a number or range."""
+    pnum, num = m.group("pnum"), m.group("num")
+    try:
+        if pnum is not None:
+            value, vmax = parse_numeral(pnum)
+        else:
+            value, vmax = parse_numeral(num)
+            if m.group("mag2"):
+                mag = 1e4 if m.group("mag2") == "万" else 1e8
+                value *= mag
+                vmax = None if vmax is None else vmax * mag
+    except NumeralError:
+        return None
+    value *= wsign  # the written sign (only an Arabic number can carry one)
+    if m.group("num2"):
+        return _range(m, num, value)
+    return value, vmax
+
+
+def _range(m: re.Match, num: str, value: float) -> tuple[float, float | None] | None:
+    """Lower and upper end of a written range ``num``-``num2``; None if it is not a rising range."""
+    try:
+        v2, v2max = parse_numeral(m.group("num2"))
+    except NumeralError:
+        return None
+    num_mag = re.search(r"[万亿]$", num)
+    mag2m = re.search(r"[万亿]$", m.group("num2"))
+    if mag2m and not num_mag:  # 3至5万元: the magnitude applies to both ends
+        value *= 1e4 if mag2m.group(0) == "万" else 1e8
+    if m.group("sign2") == "-":  # -5~-3%: each end keeps its own sign
+        v2, v2max = -v2, None if v2max is None else -v2max
+    if v2 <= value:
+        return None  # 2023-2022, not a range
+    return value, (v2max if v2max is not None else v2)
+
+
+def _sentence(spans: list[tuple[int, int]], starts: list[int], start: int, end: int) -> tuple[int, int]:
+    """Bounds of the sentence holding the span ``[start, end)``."""
+    i = bisect.bisect_right(starts, start) - 1
+    if i < 0 or spans[i][1] < end:
+        s_lo, s_hi = max(0, start), end  # defensive: a number outside every sentence
+        if i >= 0 and spans[i][0] <= start:
+            s_lo, s_hi = spans[i][0], max(spans[i][1], end)
+        return s_lo, s_hi
+    return spans[i]
+
+
+def _clause_end(norm: str, end: int, s_hi: int) -> int:
+    """End of the clause of a span ending at ``end``: the next clause separator, else the sentence end."""
+    hi = min(s_hi, end + LOOKBACK)  # looked for at most LOOKBACK characters on, as _segment_start looks back
+    sep = CLAUSE_SEP.search(norm, end, hi)
+    return sep.start() if sep else hi
+
+
+def _unit(text: str, m: re.Match) -> tuple[str, str, str]:
+    """Normalised unit, kind hint and ``unit_raw`` (magnitude plus measure word as written)."""
+    pnum, unit_key = m.group("pnum"), m.group("unit")
+    if pnum is not None:
+        return "%", "rate", "百分之"
+    unit, hint = _UNIT_LOOKUP[unit_key] if unit_key is not None else ("", "count")
+    unit_raw = _unit_raw(text, m)
+    if m.group("per"):
+        unit_raw += text[m.start("per"):m.end("per")]
+        unit += m.group("per")
+    return unit, hint, unit_raw
+
+
+def _unit_raw(text: str, m: re.Match) -> str:
+    """The number's magnitude plus the measure word, as written: 86.5万元 -> 万元, 1.8万余人次 -> 万人次."""
+    # 萬 stays 萬; 余/多 and whitespace are left out
+    last = "num2" if m.group("num2") else "num"
+    lnum = m.group(last)
+    nm = re.search(r"[十百千万亿]+$" if lnum[0].isdigit() else r"[万亿]+$", lnum)
+    raw_lo = m.end(last) - (len(nm.group(0)) if nm else 0)
+    raw_hi = m.end("unit") if m.group("unit") else (m.end("mag2") if m.group("mag2") else m.end(last))
+    return re.sub(r"[\s余多]", "", text[raw_lo:raw_hi])
+
+
+_PREFIX_QUALIFIER = {"maxr": "maximum_rule", "minr": "minimum_rule", "atl": "at_least", "abt": "about",
+                     "atm": "at_most", "minr2": "minimum_rule", "maxr2": "maximum_rule"}
+
+
+def _qualifier(norm: str, m: re.Match, start: int, unit: str, vmax: float | None, pre: str,
+               post: str, s_lo: int) -> str:
+    """The qualifier: from the number's own form, then postfix cues, prefix cues and reach standards."""
+    num, unit_key = m.group("num"), m.group("unit")
+    sent_pre = norm[max(s_lo, start - LOOKBACK):start]
+    qualifier = "exact"
+    if vmax is not None:
+        qualifier = "vague"
+        if m.group("pnum") is None and re.search(r"[十百千]几$", num or ""):
+            qualifier = "at_least"  # 十几 / 二十几
+    if m.group("suf") or (unit_key and "多" in unit_key):
+        qualifier = "at_least"  # 350余场次, 1个多月
+    if num in ("百", "千", "万", "亿") and norm[start - 1:start] == "上":
+        qualifier = "at_least"  # 上千名
+    pm = _PREFIX_QUAL.search(pre)
+    postm = _POSTFIX.match(post)
+    if postm:
+        qualifier = _postfix_qualifier(postm, sent_pre)
+    if pm:
+        qualifier = _PREFIX_QUALIFIER[pm.lastgroup]
+        if pm.lastgroup == "atl" and postm and postm.group("up") and _NORM_CONTEXT.search(sent_pre):
+            qualifier = "minimum_rule"
+    if unit in ("分钟", "公里", "米") and _REACH.match(post):
+        qualifier = "maximum_rule"  # “15分钟生活圈”: within 15 minutes
+    return qualifier
+
+
+def _postfix_qualifier(postm: re.Match, sent_pre: str) -> str:
+    """Qualifier of a postfix cue (以上/以下/左右), a rule when the sentence so far states a norm."""
+    if postm.group("up"):
+        return "minimum_rule" if _NORM_CONTEXT.search(sent_pre) else "at_least"
+    if postm.group("down"):
+        return "maximum_rule" if _NORM_CONTEXT.search(sent_pre) else "at_most"
+    return "about"
+
+
+def _change(pre: str, unit: str, hint: str, signed: bool) -> tuple[str, float, str | None]:
+    """Kind, sign and comparison from the change and comparison cues before the number."""
+    cm = _CHANGE.search(pre)
+    cmp_m = None
+    for cmp_m in _COMPARE.finditer(pre):
+        pass
+    pct = unit in ("%", "‰", "百分点")
+    if cm:
+        sign = -1.0 if (cm.group("dec") or cm.group("dec2")) else 1.0
+        comparison = None
+        if cmp_m is not None:
+            comparison = "previous_period" if cmp_m.group("mom") else "yoy"
+        return ("change_pct" if pct else "change_abs"), sign, comparison
+    if signed and cmp_m is not None and cmp_m.end() == len(pre):
+        # 同比-3.2%, 环比+12.5%: a comparison directly before a signed number is a change
+        comparison = "previous_period" if cmp_m.group("mom") else "yoy"
+        return ("change_pct" if pct else "change_abs"), 1.0, comparison
+    if unit == "百分点":
+        return "change_pct", 1.0, None
+    return hint, 1.0, None
+
+
+def _level_kind(norm: str, m: re.Match, bounds: tuple[int, int, int], unit: str, hint: str,
+                value: float, vmax: float | None, pre: str, post: str) -> str:
+    """Kind of a level (not a change): enumeration, frequency, ratio, else the unit's hint."""
+    # bounds: the sentence start, the clause start and the span start
+    if _is_enumeration(norm, m, bounds, unit, value, vmax, pre, post):
+        return "enumeration"
+    if _FREQ.search(pre) and hint not in ("amount", "rate"):
+        return "frequency"  # a per-period rule or rate: 每周不少于2天, 每月召开1次
+    if m.group("per") or (hint == "amount" and _PER_PERSON.search(pre)) or (
+            hint not in ("duration", "amount") and _RATIO.search(pre)):
+        return "ratio"  # per capita / per unit: 人均, 每个社区配备9名, 200元/人
+    return hint
+
+
+def _is_enumeration(norm: str, m: re.Match, bounds: tuple[int, int, int], unit: str, value: float,
+                    vmax: float | None, pre: str, post: str) -> bool:
+    """Whether a Chinese numeral counts listed kinds (三大行动, “五个一”, 物业、业委会、社区三家)."""
+    s_lo, clause_lo, start = bounds
+    num = m.group("num")
+    small = bool(num and not num[0].isdigit() and vmax is None and 2 <= value <= 12
+                 and not m.group("suf"))
+    if small and unit in _ENUM_UNITS and (
+            unit in _ENUM_ALWAYS or re.search(r"[等“”\"]$", pre) or post[:1] in "”\""
+            or norm.count("“", clause_lo, start) > norm.count("”", clause_lo, start)):
+        return True
+    if small and clause_lo > s_lo and norm[clause_lo - 1] == "、":
+        return True  # 物业、业委会、社区三家: the count of the listed items
+    return bool(unit in _ENUM_ALWAYS and num and re.search(r"等$", pre))
 
 
 def _pair_before_after(norm: str, qs: list[Quantity]) -> None:
@@ -570,13 +650,13 @@ def _pair_before_after(norm: str, qs: list[Quantity]) -> None:
     for a, b in zip(qs, qs[1:]):
         if a.sentence_start != b.sentence_start or a.unit != b.unit:
             continue
-        lo = _segment_start(norm, a.sentence_start, a.start)
+        lo = a.clause_start
         between = norm[a.end:b.start]
         paired = False
         if _FROM.search(norm[lo:a.start]) and _TO.match(between):
             paired = True
         else:
-            b_lo = _segment_start(norm, a.sentence_start, b.start)
+            b_lo = b.clause_start
             if (_BEFORE_WORD.search(norm[lo:a.start]) and _AFTER_WORD.search(norm[b_lo:b.start])
                     and b_lo > a.end):
                 paired = True
