@@ -18,6 +18,7 @@ from govstudy.policy import adoption_cohorts
 from govstudy.estimators import att_gt, bacon_decomposition, did_2x2, event_study, twfe
 from govstudy.estimators import randomization_inference, synth, wild_cluster_bootstrap
 from govstudy.estimators import did_imputation, honest_did
+from govstudy.estimators import ETWFEResult, etwfe
 from govstudy.text.extract import extract_indicators, extract_indicators_file
 from govstudy.simulate import Design, simulate_panel
 from govstudy.power import power
@@ -58,6 +59,8 @@ __all__ = [
     "event_study",
     "att_gt",
     "did_imputation",
+    "etwfe",
+    "ETWFEResult",
     "honest_did",
     "bacon_decomposition",
     "synth",

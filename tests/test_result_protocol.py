@@ -49,6 +49,8 @@ def _results():
         "att_gt_dr_imp": (govstudy.att_gt(mp, **kw, covariates=["lpop"], method="dr_imp"), {}),
         "imputation": (govstudy.did_imputation(mp, **kw), {}),
         "imputation_dynamic": (govstudy.did_imputation(mp, **kw, kind="dynamic"), {}),
+        "etwfe": (govstudy.etwfe(mp, **kw), {}),
+        "etwfe_event": (govstudy.etwfe(mp, **kw, cgroup="never", kind="event"), {}),
         "honest_did": (govstudy.honest_did(govstudy.att_gt(mp, **kw, base_period="universal").aggregate("dynamic"),
                                            M=[0, 0.01, 0.02]), {}),
         "bacon": (govstudy.bacon_decomposition(mp.assign(D=((mp["first.treat"] > 0) & (mp["year"] >= mp["first.treat"]))
@@ -96,6 +98,7 @@ NAMES = [
     "aggregate_calendar", "imputation", "imputation_dynamic", "honest_did", "bacon", "synth", "synth_weights",
     "synth_staggered",
     "aggregate_relative", "aggregate_balanced", "att_gt_dr_imp",
+    "etwfe", "etwfe_event",
     "wild_bootstrap", "randomization", "power",
     "appeals_report", "qca_truth_table", "qca_solution", "qca_intermediate", "qca_necessity", "qca_super_subset",
     "qca_fit", "qca_robustness"]

@@ -19,9 +19,10 @@ from govstudy.estimators.ols import CollinearityWarning
 from govstudy.estimators.twfe import twfe
 from govstudy.estimators.imputation import ImputationResult, did_imputation
 from govstudy.estimators.honest_did import HonestDiDResult, honest_did
+from govstudy.estimators.etwfe import ETWFEResult, etwfe
 
 __all__ = ["did_2x2", "twfe", "event_study", "att_gt", "bacon_decomposition", "EstimationResult",
            "EventStudyResult", "ATTgtResult", "AggregateResult", "BaconResult", "CollinearityWarning",
            "FewTreatedClustersWarning", "synth", "SynthResult", "PoorFitWarning", "wild_cluster_bootstrap",
            "randomization_inference", "InferenceResult", "FewClustersWarning", "SampleWarning", "FitDesign",
-           "did_imputation", "ImputationResult", "honest_did", "HonestDiDResult"]
+           "did_imputation", "ImputationResult", "honest_did", "HonestDiDResult", "etwfe", "ETWFEResult"]
