@@ -73,13 +73,7 @@ def event_study(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str |
     """
     check_choice(method, "method", ("twfe", "sun_abraham"))
     alpha = check_alpha(alpha)
-    ref = check_int(ref, "ref")
-    if window is not None:
-        if len(window) != 2:
-            raise ArgumentError(f"window must be (lo, hi), got {window!r}")
-        window = (check_int(window[0], "window[0]"), check_int(window[1], "window[1]"))
-        if not window[0] <= ref <= window[1]:
-            raise ArgumentError(f"ref={ref} must lie inside window={window}")
+    ref, window = _check_ref_window(ref, window)
     unit_col = unit if unit is not None else (data.unit if isinstance(data, Panel) else None)
     kind, ccol = parse_vcov(vcov, cluster, default_cluster=unit_col)
     p = as_panel(data, unit=unit, time=time, y=y, cohort=cohort, treat=treat, covariates=covariates,
@@ -90,6 +84,55 @@ def event_study(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str |
     if p.cohort_values is None:
         raise ArgumentError("event_study needs cohort= (first treated period) or treat= (absorbing 0/1)")
     covariates = list(p.covariates) if covariates is None else names(covariates)
+    G, rel, rows, treated, notes = _sample(p, method, window, covariates)
+    es_vals = _event_times(p, rel[treated & rows], ref)
+    names_, cols, cell = _design(p, method, G, rel, rows, treated, es_vals, ref)
+    X = np.column_stack(cols + [p.covariate_values[c] for c in covariates])
+    cl = None
+    if kind == "cluster":
+        cl = (p.unit_codes if ccol == p.unit else p.cluster_codes)[rows]
+    wv = None if p.weight_values is None else p.weight_values[rows]
+    fit = fe_ols(p.y_values[rows], X[rows], names_ + covariates, [p.unit_codes[rows], p.time_codes[rows]],
+                 [p.unit, p.time], wv, kind, cl, ccol, protected=())
+    b, V = fit.coef, fit.vcov
+    if method == "twfe":
+        terms = [n for n in names_ if n in b.index]
+        coef, Vc, event_time = b[terms], V.loc[terms, terms], {n: int(n.split("=")[1]) for n in terms}
+        label = "Event study (two-way fixed effects)"
+    else:
+        coef, Vc, event_time, cohort_coef = _sun_abraham(b, V, names_, cell, es_vals, G[rows][fit.mask],
+                                                         rel[rows][fit.mask])
+        label = "Event study (Sun & Abraham interaction-weighted)"
+    avg_name = "avg(e>=0)"
+    coef_all, Vfull = _with_post_average(p, coef, Vc, event_time, names_, b, avg_name)
+    pre = [n for n in coef.index if event_time[n] < 0]
+    pretrend = _wald(coef[pre].to_numpy(), Vc.loc[pre, pre].to_numpy(), fit.df, pre) if pre else None
+    if pretrend and pretrend["rank"] < pretrend["df1"]:
+        notes.append(f"pre-trend test: the variance of the {pretrend['df1']} pre-period coefficients has rank "
+                     f"{pretrend['rank']} (e.g. fewer clusters than coefficients), so no p-value is reported")
+    info = _info(p, ref, window, kind, ccol, fit, cl, treated[rows])
+    res = EventStudyResult(coef_all, Vfull, fit.df, avg_name, label, fit.nobs, info, notes + fit.notes,
+                           alpha, event_time=event_time, ref=ref, pretrend=pretrend)
+    res.regression = fit
+    if method == "sun_abraham":
+        res.cohort_effects = cohort_coef
+    return res
+
+
+def _check_ref_window(ref, window) -> tuple[int, tuple[int, int] | None]:
+    """``ref`` as an integer and ``window`` as ``(lo, hi)`` integers around it (or None)."""
+    ref = check_int(ref, "ref")
+    if window is not None:
+        if len(window) != 2:
+            raise ArgumentError(f"window must be (lo, hi), got {window!r}")
+        window = (check_int(window[0], "window[0]"), check_int(window[1], "window[1]"))
+        if not window[0] <= ref <= window[1]:
+            raise ArgumentError(f"ref={ref} must lie inside window={window}")
+    return ref, window
+
+
+def _sample(p: Panel, method: str, window, covariates: list[str]):
+    """Cohort positions, (binned) event times, the rows kept, the treated rows and the notes so far."""
     notes = []
     uneven = p.warn_uneven("event_study")
     if uneven:
@@ -118,43 +161,40 @@ def event_study(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str |
         raise DataValidationError(f"the treated units have no observed outcome from their first treated period on: "
                                   f"{p.y!r} is missing in every post-treatment row", column=p.y,
                                   rule="treated-outcome-observed")
-    es_obs = np.unique(rel[treated & rows])
+    return G, rel, rows, treated, notes
+
+
+def _event_times(p: Panel, treated_rel: np.ndarray, ref: int) -> np.ndarray:
+    """The event times observed for treated units, without ``ref`` (which must be among them)."""
+    es_obs = np.unique(treated_rel)
     if ref not in es_obs:
         raise DataValidationError(f"reference event time e={ref} is not observed for any treated unit (observed: "
                                   f"{es_obs.tolist()[:12]})", column=p.cohort_col, rule="reference-period")
-    es_vals = es_obs[es_obs != ref]
+    return es_obs[es_obs != ref]
+
+
+def _design(p: Panel, method: str, G, rel, rows, treated, es_vals, ref: int):
+    """Names, indicator columns and (cohort, e) cells of the event-time (TWFE) or cohort x event-time
+    (Sun & Abraham) regressors."""
     names_, cols, cell = [], [], []
     if method == "twfe":
         for e in es_vals:
             names_.append(f"e={e}")
             cols.append((treated & (rel == e)).astype(float))
-    else:
-        for g in np.unique(G[treated & rows]):
-            for e in np.unique(rel[(G == g) & rows]):
-                if e == ref:
-                    continue
-                names_.append(f"cohort={p.period_map.label(p.periods[g])}, e={e}")
-                cols.append(((G == g) & (rel == e)).astype(float))
-                cell.append((g, e))
-    X = np.column_stack(cols + [p.covariate_values[c] for c in covariates])
-    names_all = names_ + covariates
-    cl = None
-    if kind == "cluster":
-        cl = (p.unit_codes if ccol == p.unit else p.cluster_codes)[rows]
-    wv = None if p.weight_values is None else p.weight_values[rows]
-    fit = fe_ols(p.y_values[rows], X[rows], names_all, [p.unit_codes[rows], p.time_codes[rows]],
-                 [p.unit, p.time], wv, kind, cl, ccol, protected=())
-    b, V = fit.coef, fit.vcov
-    if method == "twfe":
-        terms = [n for n in names_ if n in b.index]
-        coef = b[terms]
-        Vc = V.loc[terms, terms]
-        event_time = {n: int(n.split("=")[1]) for n in terms}
-        label = "Event study (two-way fixed effects)"
-    else:
-        coef, Vc, event_time, cohort_coef = _sun_abraham(b, V, names_, cell, es_vals, G[rows][fit.mask],
-                                                         rel[rows][fit.mask])
-        label = "Event study (Sun & Abraham interaction-weighted)"
+        return names_, cols, cell
+    for g in np.unique(G[treated & rows]):
+        for e in np.unique(rel[(G == g) & rows]):
+            if e == ref:
+                continue
+            names_.append(f"cohort={p.period_map.label(p.periods[g])}, e={e}")
+            cols.append(((G == g) & (rel == e)).astype(float))
+            cell.append((g, e))
+    return names_, cols, cell
+
+
+def _with_post_average(p: Panel, coef: pd.Series, Vc: pd.DataFrame, event_time: dict, names_: list[str],
+                       b: pd.Series, avg_name: str) -> tuple[pd.Series, pd.DataFrame]:
+    """The event-time coefficients and their variance with the average of the e >= 0 ones appended."""
     post = [n for n in coef.index if event_time[n] >= 0]
     if not post:
         dropped = [n for n in names_ if n not in b.index and int(n.rsplit("=", 1)[1]) >= 0]
@@ -167,30 +207,23 @@ def event_study(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str |
         raise DataValidationError("no post-treatment event times in the data", column=p.cohort_col,
                                   rule="post-periods")
     a = np.array([1.0 / len(post) if n in post else 0.0 for n in coef.index])
-    avg_name = "avg(e>=0)"
     coef_all = pd.concat([coef, pd.Series({avg_name: float(a @ coef.to_numpy())})])
     Vm = Vc.to_numpy()
     va = Vm @ a
     Vfull = np.block([[Vm, va[:, None]], [va[None, :], np.array([[a @ va]])]])
-    Vfull = pd.DataFrame(Vfull, index=coef_all.index, columns=coef_all.index)
-    pre = [n for n in coef.index if event_time[n] < 0]
-    pretrend = _wald(coef[pre].to_numpy(), Vc.loc[pre, pre].to_numpy(), fit.df, pre) if pre else None
-    if pretrend and pretrend["rank"] < pretrend["df1"]:
-        notes.append(f"pre-trend test: the variance of the {pretrend['df1']} pre-period coefficients has rank "
-                     f"{pretrend['rank']} (e.g. fewer clusters than coefficients), so no p-value is reported")
+    return coef_all, pd.DataFrame(Vfull, index=coef_all.index, columns=coef_all.index)
+
+
+def _info(p: Panel, ref: int, window, kind: str, ccol, fit, cl, treated_rows: np.ndarray) -> dict:
+    """The result's info lines: fixed effects, reference period, SEs, window and treated clusters."""
     info = {"Fixed effects": f"{p.unit}, {p.time}", "Reference period": f"e = {ref}",
             "Standard errors": vcov_label(kind, ccol, fit)}
     if window is not None:
         info["Window"] = f"{window} (endpoints binned)"
     if kind == "cluster":
-        _, ntc = warn_few_clusters(cl[fit.mask], treated[rows][fit.mask].astype(float), ccol)
+        _, ntc = warn_few_clusters(cl[fit.mask], treated_rows[fit.mask].astype(float), ccol)
         info["Treated clusters"] = ntc
-    res = EventStudyResult(coef_all, Vfull, fit.df, avg_name, label, fit.nobs, info, notes + fit.notes,
-                           alpha, event_time=event_time, ref=ref, pretrend=pretrend)
-    res.regression = fit
-    if method == "sun_abraham":
-        res.cohort_effects = cohort_coef
-    return res
+    return info
 
 
 def _sun_abraham(b, V, names_, cell, es_vals, obs_g, obs_rel):
