@@ -14,6 +14,10 @@ Conventions: cohort = first treated period, 0 / missing / inf = never treated. E
 order (as R did); relative periods
 outside ``window=(lo, hi)`` are binned into the endpoints. The default variance is CRV1 clustered
 by unit with fixest's small-sample factor (see :mod:`govstudy.estimators.vcov`).
+
+Why our own code: both methods are one :func:`~govstudy.estimators.ols.fe_ols` fit (the engine and variance
+conventions of ``twfe``) plus, for Sun & Abraham, a matrix of cohort shares; pyfixest, the oracle of the
+TWFE specification in the tests, is a test-only dependency.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 The front end of the one fixed-effects engine (:func:`govstudy.estimators.ols.fe_ols`): it validates the panel
 (:func:`govstudy.panel.as_panel`), fits, warns about few treated clusters, and keeps the typed
 :class:`~govstudy.estimators.results.FitDesign` that the wild bootstrap and randomization inference re-use.
+
+Why our own code: that of :mod:`govstudy.estimators.ols` (statsmodels has no absorbed fixed effects;
+pyfixest is the test oracle only).
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """Find the quantities of a Chinese report: numeral + magnitude + qualifier + measure word, with cues.
 
+Why our own code: pure Chinese numerals are read by cn2an where it is reliable
+(:mod:`govstudy.text.numerals`); the grammar around them (measure words, cues, signs, what is not a
+quantity) is that of Chinese government practice reports, pinned by a hand-written corpus and the
+seed report's curated rows.
+
 The grammar (applied by one precompiled regular expression on a *normalised* copy of the text, so
 offsets stay those of the original — every normalisation maps one code point to one code point):
 
