@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import pandas as pd
+
+# these are imported by the package's __init__ anyway (``import govstudy.cli`` runs it), so importing
+# them here costs nothing at start-up; only the paper build (nbformat, papermill: the notebooks extra)
+# stays a lazy import, in cmd_paper
+from govstudy.datasets import list_datasets, load, load_text, resource
 from govstudy.errors import GovstudyError
+from govstudy.simulate import Design, simulate_panel
+from govstudy.text.extract import extract_indicators_file
 
 __all__ = ["main", "build_parser"]
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """``govstudy extract REPORT.txt -o indicators.csv``: one row per quantity of the report."""
-    from govstudy.text.extract import extract_indicators_file
-
     case_id = None
     if args.case_id:
         ids = [c.strip() for c in args.case_id.split(",") if c.strip()]
@@ -32,7 +40,6 @@ def cmd_extract(args: argparse.Namespace) -> int:
         if len(args.reports) > 1:
             df.insert(0, "source", str(report))
         frames.append(df)
-    import pandas as pd
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if args.output in (None, "-"):
         out.to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -48,19 +55,17 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_datasets(args: argparse.Namespace) -> int:
     """``govstudy datasets [NAME] [-o FILE]``: list the bundled datasets, or describe (and export) one."""
-    import govstudy
-
     if args.name is None:
-        listing = govstudy.list_datasets()[["name", "format", "rows", "title"]]
+        listing = list_datasets()[["name", "format", "rows", "title"]]
         print(listing.to_string(index=False))
         return 0
-    resource = govstudy.datasets.resource(args.name)
-    if resource.get("format") != "csv":
-        text = govstudy.load_text(args.name)
-        print(f"{args.name}: {resource.get('title', '')}\n{resource.get('description', '')}\n"
+    entry = resource(args.name)
+    if entry.get("format") != "csv":
+        text = load_text(args.name)
+        print(f"{args.name}: {entry.get('title', '')}\n{entry.get('description', '')}\n"
               f"{len(text)} characters; govstudy.load_text({args.name!r})")
         return 0
-    df = govstudy.load(args.name)
+    df = load(args.name)
     a = df.attrs
     print(f"{args.name}: {a['title']}\n\n{a['description']}\n\nrows: {len(df)}\nsource: {a['source']}\n"
           f"licence: {a['licence']}\ncitation: {a['citation']}\n\ncolumns:")
@@ -75,11 +80,8 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """``govstudy simulate -o panel.csv``: a SIMULATED community x month panel (and its true effects)."""
-    import govstudy
-
-    design = govstudy.Design(n_counties=args.counties, communities_per_county=args.communities,
-                             n_months=args.months)
-    panel, truth = govstudy.simulate_panel(design, seed=args.seed)
+    design = Design(n_counties=args.counties, communities_per_county=args.communities, n_months=args.months)
+    panel, truth = simulate_panel(design, seed=args.seed)
     panel.data.to_csv(args.output, index=False, encoding="utf-8")
     print(f"govstudy simulate: {len(panel.data)} rows of SIMULATED data ({args.counties} counties x "
           f"{args.communities} communities x {args.months} months, seed {args.seed}) -> {args.output}",
@@ -92,7 +94,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_paper(args: argparse.Namespace) -> int:
     """``govstudy paper``: execute the notebooks (progress bar) and build the HTML and PDF paper."""
-    from govstudy.paper import build
+    from govstudy.paper import build  # lazy: nbformat and papermill are the notebooks extra, not needed elsewhere
 
     page = build(args.notebooks, args.out, args.only, pdf=not args.no_pdf)
     print(f"govstudy paper: {page}" + ("" if args.no_pdf else f" and {page.with_suffix('.pdf')}"))
@@ -117,14 +119,14 @@ def _seed(text: str) -> int:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("govstudy")
-    except PackageNotFoundError:  # a source tree that was never installed
-        import govstudy
-
-        return govstudy.__version__
+    except PackageNotFoundError:  # a source tree that was never installed: its pyproject.toml says
+        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        try:
+            return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "unknown"
 
 
 class _Parser(argparse.ArgumentParser):
