@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from govstudy.errors import DataValidationError
+from govstudy.text.numerals import character_table
 
 TYPES = ("string", "integer", "number", "boolean", "date")
 TRUE_VALUES = ("true", "True", "TRUE", "1")
@@ -35,11 +36,11 @@ _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$|^[+-]?(inf|Infinity)$|^NaN$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
-#: The one rule for number text: full-width digits, signs, point, comma and percent (and U+2212 minus)
-#: become ASCII wherever govstudy parses a number; the text itself is never changed.
-NUMBER_CHARACTERS = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},
-                                   "＋": "+", "－": "-", "−": "-", "﹣": "-", "﹢": "+", "．": ".",
-                                   "，": ",", "％": "%", "\u3000": " "})
+#: The rule for number text in a cell: full-width digits, signs, point, comma and percent (and U+2212 minus)
+#: become ASCII wherever govstudy parses a number; the text itself is never changed. It is govstudy's one
+#: character table (:data:`govstudy.text.numerals.CHARACTERS`) without its Chinese characters (〇 and
+#: traditional forms: a cell's magnitude word is read as written, 3.2萬 by ``io.parse_number_text``).
+NUMBER_CHARACTERS = character_table(chinese=False)
 
 
 def number_text(text: str) -> str:

@@ -5,7 +5,7 @@
 * Arabic digits, full-width digits (``１２３``), thousands separators (``1,300`` / ``1，300``) and
   decimals (``86.5``, full-width ``８６．５``);
 * Chinese numerals (``两``, ``十二``, ``一千三百``, ``二〇二四``, ``一万二``), simplified or traditional
-  (``萬``, ``億``, ``兩``), also with a decimal point (``零点五``);
+  (``萬``, ``億``, ``兩``, ``幾``), also with a decimal point (``零点五``);
 * mixtures of Arabic digits with a magnitude word (``1.8万``, ``9.2萬``, ``3千``, ``2亿``);
 * vague numerals, which also give an upper end: ``十几`` → (10, 19), ``几十`` / ``数十`` → (20, 99),
   ``二十几`` → (20, 29), ``几百`` → (200, 999), ``数万`` → (20000, 99999);
@@ -49,18 +49,47 @@ from functools import lru_cache
 from govstudy.errors import GovstudyError
 
 __all__ = ["NumeralError", "parse_numeral", "format_numeral", "normalize_digits", "MAGNITUDES",
-           "CHINESE_DIGITS"]
+           "CHINESE_DIGITS", "CHARACTERS", "character_table"]
 
 
 class NumeralError(GovstudyError, ValueError):
     """The string is not a numeral this module can read."""
 
 
-#: Full-width digits and punctuation mapped to ASCII, traditional magnitude words to simplified.
-_DIGIT_TABLE = str.maketrans({
-    **{chr(0xFF10 + i): str(i) for i in range(10)},
-    "．": ".", "，": ",", "萬": "万", "億": "亿", "兩": "两", "點": "点", "〇": "零",
-})
+# ---------------------------------------------------------------------------------------------
+# The one character table of govstudy. Every entry maps one code point to one code point, so a
+# normalised copy of a text keeps the offsets of the original (the extractor relies on it).
+_WIDTH = {**{chr(0xFF10 + i): str(i) for i in range(10)},  # full-width digits
+          "＋": "+", "－": "-", "．": ".", "，": ",", "％": "%", "～": "~", "／": "/", "\u3000": " "}
+_SIGNS = {"−": "-", "﹣": "-", "﹢": "+"}  # U+2212 minus sign, small hyphen-minus, small plus
+_TRADITIONAL = ("萬万億亿兩两類类時时個个項项場场處处張张條条餘余戶户間间臺台輛辆冊册組组隊队級级種种"
+                "點点約约減减增增達达為为幾几數数雙双來来內内過过於于與与週周鐘钟歲岁屆届區区縣县鎮镇鄉乡"
+                "辦办務务會会員员麼么這这們们較较長长現现從从將将確确須须規规範范進进實实經经額额購购"
+                "門门塊块畝亩噸吨輪轮棟栋體体統统網网課课黨党熱热線线撥拨號号樓楼單单證证積积覆覆準准")
+_CHINESE = {"〇": "零", **{_TRADITIONAL[i]: _TRADITIONAL[i + 1] for i in range(0, len(_TRADITIONAL), 2)}}
+
+#: Code point -> code point: full-width digits and punctuation (＋－．，％～／) and the ideographic space
+#: as ASCII, the other written minus and plus signs as ``-`` / ``+``, 〇 as 零 and common traditional
+#: characters as simplified. The one table: take it through :func:`character_table`.
+CHARACTERS: dict[str, str] = {**_WIDTH, **_SIGNS, **_CHINESE}
+
+
+def character_table(*, chinese: bool = True, keep: str = "") -> dict[int, int]:
+    """:data:`CHARACTERS` as a ``str.translate`` table; ``chinese=False`` leaves Chinese characters
+    (〇 and traditional forms) as written, ``keep`` lists further characters to leave as written.
+
+    >>> "１２，３萬".translate(character_table()), "１２，３萬".translate(character_table(chinese=False, keep="，"))
+    ('12,3万', '12，3萬')
+    """
+    unknown = [c for c in keep if c not in CHARACTERS]
+    if unknown:
+        raise ValueError(f"keep={keep!r}: {unknown} are not in the character table")
+    return str.maketrans({k: v for k, v in CHARACTERS.items()
+                          if k not in keep and (chinese or k not in _CHINESE)})
+
+
+#: what :func:`normalize_digits` applies: the whole table
+_DIGIT_TABLE = character_table()
 
 MAGNITUDES = {"十": 10.0, "百": 100.0, "千": 1000.0, "万": 1e4, "亿": 1e8}
 CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
@@ -72,10 +101,11 @@ _VAGUE = re.compile(r"([零一二两三四五六七八九十百千万亿]*)([几
 
 
 def normalize_digits(s: str) -> str:
-    """Full-width digits to ASCII, 萬/億/兩 to 万/亿/两; the length is unchanged.
+    """Full-width digits to ASCII, 萬/億/兩/幾/數 to 万/亿/两/几/数 (the whole :data:`CHARACTERS` table);
+    the length is unchanged.
 
-    >>> normalize_digits("１２．５萬")
-    '12.5万'
+    >>> normalize_digits("１２．５萬"), normalize_digits("十幾")
+    ('12.5万', '十几')
     """
     return s.translate(_DIGIT_TABLE)
 

@@ -86,7 +86,7 @@ import re
 from dataclasses import dataclass, asdict
 
 from govstudy.text.exclusions import DEFAULT_EXCLUSIONS, ExclusionList
-from govstudy.text.numerals import NumeralError, parse_numeral
+from govstudy.text.numerals import NumeralError, character_table, parse_numeral
 from govstudy.text.sentences import sentence_spans
 
 __all__ = ["Quantity", "find_quantities", "normalize_text", "UNITS", "QUALIFIERS", "KINDS",
@@ -112,16 +112,11 @@ def qualifier_group(qualifier: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # normalisation: one code point to one code point, so offsets are unchanged
-_TRAD = ("萬万億亿兩两類类時时個个項项場场處处張张條条餘余戶户間间臺台輛辆冊册組组隊队級级種种"
-         "點点約约減减增增達达為为幾几數数雙双來来內内過过於于與与週周鐘钟歲岁屆届區区縣县鎮镇鄉乡"
-         "辦办務务會会員员麼么這这們们較较長长現现從从將将確确須须規规範范進进實实經经額额購购"
-         "門门塊块畝亩噸吨輪轮棟栋體体統统網网課课黨党熱热線线撥拨號号樓楼單单證证積积覆覆準准")
-_NORM_TABLE = str.maketrans({
-    **{chr(0xFF10 + i): str(i) for i in range(10)},
-    **{_TRAD[i]: _TRAD[i + 1] for i in range(0, len(_TRAD), 2)},
-    "％": "%", "．": ".", "～": "~", "－": "-", "＋": "+", "〇": "零", "／": "/", "㎡": "㎡",
-    "−": "-", "﹣": "-", "﹢": "+",  # U+2212 minus sign, small hyphen-minus and small plus: signs
-})
+#: govstudy's one character table (:data:`govstudy.text.numerals.CHARACTERS`) except two characters that
+#: stay as written: the full-width comma ， (the cue and scope patterns below stop at it as a clause
+#: boundary, while an ASCII comma may sit inside a number: 1,300) and the ideographic space U+3000
+#: (the range pattern allows only ASCII blanks between a range's two ends: 3 - 5名).
+_NORM_TABLE = character_table(keep="，\u3000")
 
 
 def normalize_text(text: str) -> str:
