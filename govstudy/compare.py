@@ -19,16 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from govstudy.datasets import load
-from govstudy.errors import DataValidationError
+from govstudy.datasets import check_frame, load
 
 TABLES = ("cases", "measures", "case_measures", "case_indicators")
-REQUIRED = {
-    "cases": ["case_id", "name_zh", "name_en"],
-    "measures": ["measure_id", "family", "family_zh", "name_zh", "name_en"],
-    "case_measures": ["case_id", "measure_id", "evidence_quote"],
-    "case_indicators": ["case_id", "value", "unit", "qualifier", "kind", "period", "subject", "measure"],
-}
 #: families that are bookkeeping tags (context, unknown), not measures a report describes
 META_FAMILIES = ("meta",)
 
@@ -209,40 +202,26 @@ class Comparison:
         return ax
 
 
-def _check(name: str, df: pd.DataFrame) -> None:
-    missing = [c for c in REQUIRED[name] if c not in df.columns]
-    if missing:
-        raise DataValidationError(f"required column(s) {missing} missing; it has {list(df.columns)}",
-                                  source=f"compare_cases data[{name!r}]", column=missing[0], rule="schema")
-
-
 def compare_cases(case_ids: Sequence[str] | None = None,
                   data: Mapping[str, pd.DataFrame] | None = None) -> Comparison:
     """Build a :class:`Comparison` of ``case_ids`` (default: every case, sorted by id).
 
     ``data`` lets you pass your own coded tables, keyed ``cases``, ``measures``, ``case_measures``
     and ``case_indicators``, in the schema of the bundled datasets of the same names (see
-    ``govstudy.load(name).attrs["columns"]``); missing keys fall back to the bundled tables.
+    ``govstudy.load(name).attrs["columns"]``); missing keys fall back to the bundled tables. Every
+    table is checked against that schema, foreign keys included (``govstudy.datasets.check_frame``);
+    a ``sources`` key gives the table their ``source_id`` must be in (default: the bundled one).
 
     >>> import govstudy
     >>> float(govstudy.compare_cases(["yuan", "nancheng"]).similarity().loc["yuan", "nancheng"])
     0.095
     """
     tables = {name: (data[name] if data is not None and name in data else load(name)) for name in TABLES}
-    for name, df in tables.items():
-        _check(name, df)
+    parents = {**({"sources": data["sources"]} if data is not None and "sources" in data else {}), **tables}
+    for name, df in parents.items():  # parents first: cases, measures, then the tables that refer to them
+        check_frame(df, name, tables=parents, source=f"compare_cases data[{name!r}]")
     cases = tables["cases"]
     known = set(cases["case_id"])
-    for name in ("case_measures", "case_indicators"):
-        unknown = sorted(set(tables[name]["case_id"]) - known)
-        if unknown:
-            raise DataValidationError(f"case_id(s) {unknown} are not in the cases table",
-                                      source=f"compare_cases data[{name!r}]", column="case_id", rule="foreignKey")
-    unknown_m = sorted(set(tables["case_measures"]["measure_id"]) - set(tables["measures"]["measure_id"]))
-    if unknown_m:
-        raise DataValidationError(f"measure_id(s) {unknown_m} are not in the measures table",
-                                  source="compare_cases data['case_measures']", column="measure_id",
-                                  rule="foreignKey")
     ids = sorted(known) if case_ids is None else list(case_ids)
     repeated = sorted({c for c in ids if ids.count(c) > 1})
     if repeated:

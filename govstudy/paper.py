@@ -39,7 +39,7 @@ from pathlib import Path
 import nbformat
 from tqdm.auto import tqdm
 
-from govstudy import datasets
+from govstudy.datasets import check_hash, descriptor
 from govstudy.exhibits import ENV_DIR, ENV_NOTEBOOK, METADATA_KEY
 
 FRONT_MATTER = "front_matter.md"
@@ -913,13 +913,9 @@ def _hardware() -> str:
 
 
 def _data_hashes() -> dict:
-    hashes = {}
-    for res in datasets.descriptor()["resources"]:
-        actual = datasets.sha256(datasets.data_dir() / res["path"])
-        if "sha256:" + actual != res["hash"]:
-            raise RuntimeError(f"dataset {res['name']} does not match its recorded hash")
-        hashes[res["name"]] = {"path": f"data/{res['path']}", "sha256": actual}
-    return hashes
+    """Every dataset's file and sha256, each checked against the descriptor (``datasets.check_hash``)."""
+    return {res["name"]: {"path": f"data/{res['path']}", "sha256": check_hash(res["name"])}
+            for res in descriptor()["resources"]}
 
 
 def sha256_file(path: Path) -> str:
@@ -930,7 +926,7 @@ def write_replication(out_dir: Path, exhibits: list[Exhibit], timings: dict[str,
                       bib: Bibliography | None = None) -> Path:
     """``REPLICATION.md`` following the AEA Data Editor's template."""
     rows = []
-    for res in datasets.descriptor()["resources"]:
+    for res in descriptor()["resources"]:
         src = "; ".join(s.get("title", "") for s in res.get("sources", []))
         lic = "; ".join(lic.get("name", "") for lic in res.get("licenses", []))
         rows.append(f"| `{res['name']}` | `data/{res['path']}` | {src} | {lic} | bundled |")

@@ -19,6 +19,7 @@ govstudy.errors.DataValidationError: demo.csv, column 'n', row 2: value 'x' is n
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Mapping, Sequence
 
@@ -60,8 +61,6 @@ def cell_text(value: object) -> str | None:
     >>> [cell_text(v) for v in ["007", 7, 7.0, 2.5, float("nan"), True, datetime.datetime(2024, 1, 31)]]
     ['007', '7', '7', '2.5', None, 'TRUE', '2024-01-31']
     """
-    import datetime
-
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, str):
@@ -185,8 +184,62 @@ def _cast_stored_number(values: pd.Series, type_: str, *, source: str, column: s
     return out.astype("int64") if present.all() else out
 
 
-def _check_constraints(col: pd.Series, field: Mapping, *, source: str,
-                       lines: Sequence[int] | None) -> None:
+def _is_whole(v: object) -> bool:
+    return isinstance(v, (int, np.integer)) or (isinstance(v, (float, np.floating)) and float(v).is_integer())
+
+
+#: per type: does a column of this dtype hold it, and (for object columns) does one value
+_TYPED: Mapping[str, tuple[Callable[[pd.Series], bool], Callable[[object], bool], str]] = {
+    "string": (lambda c: pd.api.types.is_string_dtype(c) and c.dtype != object,
+               lambda v: isinstance(v, str), "a string"),
+    "integer": (lambda c: pd.api.types.is_integer_dtype(c) and not pd.api.types.is_bool_dtype(c),
+                lambda v: not isinstance(v, (bool, np.bool_)) and _is_whole(v), "an integer"),
+    "number": (lambda c: pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c),
+               lambda v: not isinstance(v, (bool, np.bool_)) and isinstance(v, (int, float, np.integer, np.floating)),
+               "a number"),
+    "boolean": (pd.api.types.is_bool_dtype, lambda v: isinstance(v, (bool, np.bool_)), "a boolean"),
+    "date": (pd.api.types.is_datetime64_any_dtype,
+             lambda v: isinstance(v, (datetime.date, np.datetime64)), "a date"),
+}
+
+
+def check_column_type(values: pd.Series, type_: str, *, source: str, column: str) -> None:
+    """Raise if a typed column (not text to cast: see :func:`cast_column`) holds a value that is not of the
+    Table Schema ``type_``; missing values pass. Whole floats count as integers (a missing value turns an
+    integer column into floats).
+
+    >>> check_column_type(pd.Series([1.0, None, 2.5]), "integer", source="t", column="n")
+    Traceback (most recent call last):
+    ...
+    govstudy.errors.DataValidationError: t, column 'n', row 3: value 2.5 is not an integer (rule: type)
+    """
+    if type_ not in TYPES:
+        raise ValueError(f"{source}, column {column!r}: unknown type {type_!r}; expected one of {TYPES}")
+    dtype_ok, value_ok, expected = _TYPED[type_]
+    if dtype_ok(values) and not (type_ == "integer" and pd.api.types.is_float_dtype(values)):
+        return
+    if type_ == "integer" and pd.api.types.is_float_dtype(values):
+        arr = values.to_numpy(dtype="float64", na_value=np.nan)
+        bad = ~np.isnan(arr) & ~(np.isfinite(arr) & (np.floor(arr) == arr))
+    else:
+        present = values.notna().to_numpy()
+        bad = present & ~np.fromiter((value_ok(v) for v in values.tolist()), dtype=bool, count=len(values))
+    if bad.any():
+        i = _first_bad(bad)
+        raise _fail(f"value {values.tolist()[i]!r} is not {expected}", source=source, column=column,
+                    index=i, rule="type")
+
+
+def check_constraints(col: pd.Series, field: Mapping, *, source: str,
+                      lines: Sequence[int] | None = None) -> None:
+    """Raise if a typed column breaks a constraint of its Table Schema ``field`` (required, enum, minimum,
+    maximum, pattern, unique), naming the first bad row.
+
+    >>> check_constraints(pd.Series(["a", None]), {"name": "k", "constraints": {"required": True}}, source="t")
+    Traceback (most recent call last):
+    ...
+    govstudy.errors.DataValidationError: t, column 'k', row 2: value is missing but the column is required (rule: required)
+    """
     name = field["name"]
     cons = field.get("constraints", {})
     present = col.notna().to_numpy()
@@ -251,6 +304,7 @@ def validate_table(raw: pd.DataFrame, schema: Mapping, *, source: str,
 
     Columns must be exactly those declared (in any order; extra ones only with ``allow_extra``).
     Foreign keys are checked by the caller, who can see the other tables (see ``check_foreign_key``).
+    A frame that is already typed is checked with ``govstudy.datasets.check_frame`` instead.
     """
     fields = list(schema["fields"])
     declared = [f["name"] for f in fields]
@@ -266,7 +320,7 @@ def validate_table(raw: pd.DataFrame, schema: Mapping, *, source: str,
     for field in fields:
         col = cast_column(raw[field["name"]], field.get("type", "string"), source=source,
                           column=field["name"], lines=lines)
-        _check_constraints(pd.Series(col, index=raw.index), field, source=source, lines=lines)
+        check_constraints(pd.Series(col, index=raw.index), field, source=source, lines=lines)
         out[field["name"]] = col
     typed = pd.DataFrame(out, index=raw.index)
     if extra:
@@ -278,7 +332,14 @@ def validate_table(raw: pd.DataFrame, schema: Mapping, *, source: str,
 
 def check_foreign_key(df: pd.DataFrame, fields: str | Sequence[str], parent: pd.DataFrame,
                       parent_fields: str | Sequence[str], *, source: str, parent_name: str) -> None:
-    """Raise if a non-missing value of ``df[fields]`` has no matching row in ``parent``."""
+    """Raise if a non-missing value of ``df[fields]`` has no matching row in ``parent``.
+
+    >>> check_foreign_key(pd.DataFrame({"m": ["a", "z"]}), "m", pd.DataFrame({"id": ["a"]}), "id",
+    ...                   source="t", parent_name="measures")
+    Traceback (most recent call last):
+    ...
+    govstudy.errors.DataValidationError: t, column 'm', row 2: value ('z',) is not in the measures table (no match in measures.['id']) (rule: foreignKey)
+    """
     cols = [fields] if isinstance(fields, str) else list(fields)
     pcols = [parent_fields] if isinstance(parent_fields, str) else list(parent_fields)
     keys = set(map(tuple, parent[pcols].astype(object).to_numpy().tolist()))
@@ -286,5 +347,5 @@ def check_foreign_key(df: pd.DataFrame, fields: str | Sequence[str], parent: pd.
         if any(pd.isna(v) for v in row):
             continue
         if tuple(row) not in keys:
-            raise _fail(f"value {tuple(row)!r} has no match in {parent_name}.{pcols}", source=source,
-                        column=",".join(cols), index=i, rule="foreignKey")
+            raise _fail(f"value {tuple(row)!r} is not in the {parent_name} table (no match in {parent_name}.{pcols})",
+                        source=source, column=",".join(cols), index=i, rule="foreignKey")

@@ -78,17 +78,24 @@ def test_indicator_caveats(cmp):
 
 
 def third_case_data():
-    seed = lambda df: df[df["source_id"] == "seed"]  # the seed's two cases plus a made-up third
+    """The seed's two cases plus a made-up third, coded in the full schema of the bundled tables
+    (compare_cases checks every table against it: required fields, keys and foreign keys)."""
+    seed = lambda df: df[df["source_id"] == "seed"]
+    sources = govstudy.load("sources")
+    demo_source = sources[sources["source_id"] == "seed"].assign(source_id="demo_report", title_zh="示例报告")
     cases = seed(govstudy.load("cases"))
-    third = cases.iloc[[0]].assign(case_id="demo", name_zh="示例区", name_en="Demo District")
+    third = cases.iloc[[0]].assign(case_id="demo", name_zh="示例区", name_en="Demo District", source_id="demo_report")
     cm = seed(govstudy.load("case_measures"))
     demo_cm = pd.DataFrame({"case_id": "demo", "measure_id": ["facility_upgrade", "red_property", "hotline_response"],
-                            "evidence_quote": ["示例一", "示例二", "示例三"]})
+                            "evidence_quote": ["示例一", "示例二", "示例三"], "source_id": "demo_report"})
     ind = seed(govstudy.load("case_indicators"))
-    demo_ind = pd.DataFrame({"case_id": ["demo"], "value": [12.0], "unit": ["个"], "qualifier": ["exact"],
-                             "kind": ["count"], "period": ["今年以来"], "subject": ["示例"],
-                             "measure": ["facility_upgrade"]})
-    return {"cases": pd.concat([cases, third], ignore_index=True),
+    demo_ind = pd.DataFrame({"indicator_id": ["demo_1"], "case_id": ["demo"], "value": [12.0], "unit": ["个"],
+                             "unit_raw": ["个"], "qualifier": ["exact"], "kind": ["count"], "period": ["今年以来"],
+                             "subject": ["示例"], "measure": ["facility_upgrade"], "span_text": ["12个"],
+                             "source_id": ["demo_report"], "quote": ["示例12个"], "optional": [False],
+                             "report_basis": ["self_reported"]})
+    return {"sources": pd.concat([sources, demo_source], ignore_index=True),
+            "cases": pd.concat([cases, third], ignore_index=True),
             "case_measures": pd.concat([cm, demo_cm], ignore_index=True),
             "case_indicators": pd.concat([ind, demo_ind], ignore_index=True)}
 
@@ -122,3 +129,33 @@ def test_bad_comparison_input():
         compare_cases(["yuan", "yuan"])
     with pytest.raises(KeyError, match="not in this comparison"):
         compare_cases(["yuan"]).unique("nancheng")
+
+
+def test_indicator_measure_must_be_in_measures():
+    # the case_indicators.measure foreign key of datapackage.json (compare.py once missed it)
+    data = third_case_data()
+    ind = data["case_indicators"]
+    bad = ind.assign(measure=ind["measure"].where(ind["case_id"] != "demo", "no_such_measure"))
+    row = int((bad["measure"] == "no_such_measure").to_numpy().argmax()) + 1
+    with pytest.raises(DataValidationError, match="'no_such_measure'.*not in the measures table") as err:
+        compare_cases(data={**data, "case_indicators": bad})
+    e = err.value
+    assert (e.column, e.row, e.rule) == ("measure", row, "foreignKey")
+    assert "case_indicators" in str(e) and "no_such_measure" in str(e)
+
+
+def test_own_tables_are_checked_against_the_schema():
+    data = third_case_data()
+    cm = data["case_measures"]
+    with pytest.raises(DataValidationError, match="repeats row") as err:  # primary key (case_id, measure_id)
+        compare_cases(data={**data, "case_measures": pd.concat([cm, cm.tail(1)], ignore_index=True)})
+    assert err.value.rule == "primaryKey"
+    ind = data["case_indicators"]
+    with pytest.raises(DataValidationError, match="not one of the allowed values") as err:
+        compare_cases(data={**data, "case_indicators": ind.assign(qualifier="roughly")})
+    assert (err.value.column, err.value.row, err.value.rule) == ("qualifier", 1, "enum")
+    with pytest.raises(DataValidationError, match="is not a number") as err:
+        compare_cases(data={**data, "case_indicators": ind.assign(value=ind["value"].astype(str))})
+    assert (err.value.column, err.value.rule) == ("value", "type")
+    with pytest.raises(DataValidationError, match="'demo_report'.*not in the sources table"):
+        compare_cases(data={k: v for k, v in data.items() if k != "sources"})

@@ -1,8 +1,9 @@
 """Tag a quantity with the measure it reports, from the taxonomy's keywords plus context.
 
 The taxonomy is a DataFrame with ``measure_id`` and ``keywords_zh`` (keywords separated by ``;``),
-by default the bundled ``measures`` dataset (``govstudy.load("measures")``; the repository's
-``data/cases/measures.csv`` when the loader is unavailable). Pass your own with ``taxonomy=``.
+by default the bundled ``measures`` dataset (``govstudy.load("measures")``). Pass your own with
+``taxonomy=``; its two columns are checked against the schema of ``measures`` (ids required, unique,
+written ``[a-z][a-z0-9_]*``).
 
 Scoring: every keyword occurrence adds a weight that depends on where it is found —
 
@@ -30,13 +31,13 @@ returned when its score is at least ``min_score`` (2) and beats the runner-up by
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 
-from govstudy.errors import DataValidationError
+from govstudy.datasets import check_frame, load
 
 __all__ = ["MeasureTagger", "load_taxonomy", "default_tagger"]
 
@@ -44,31 +45,18 @@ UNKNOWN = "unknown"
 
 
 def load_taxonomy() -> pd.DataFrame:
-    """The bundled measure taxonomy (``govstudy.load("measures")``, falling back to the CSV)."""
-    try:
-        from govstudy import load
-        return load("measures")
-    except Exception:  # the loader is not there (yet) or the dataset is not registered
-        path = Path(__file__).resolve().parents[2] / "data" / "cases" / "measures.csv"
-        if not path.exists():
-            raise
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    """The bundled measure taxonomy: ``govstudy.load("measures")``, hash- and schema-checked."""
+    return load("measures")
 
 
 class MeasureTagger:
     """Keyword-and-context measure tagger built once from a taxonomy DataFrame."""
 
     def __init__(self, taxonomy: pd.DataFrame, *, min_score: float = 2.0, margin: float = 0.5):
-        for col in ("measure_id", "keywords_zh"):
-            if col not in taxonomy.columns:
-                raise DataValidationError(f"the taxonomy needs a column {col!r}", source="taxonomy",
-                                          column=col)
+        check_frame(taxonomy, "measures", fields=["measure_id", "keywords_zh"], source="taxonomy")
         self.min_score, self.margin = min_score, margin
         self._kw: dict[str, list[str]] = {}
-        for row_no, (mid, kws) in enumerate(zip(taxonomy["measure_id"], taxonomy["keywords_zh"]), 1):
-            if not isinstance(mid, str) or not mid:
-                raise DataValidationError("empty measure_id", source="taxonomy", column="measure_id",
-                                          row=row_no)
+        for mid, kws in zip(taxonomy["measure_id"], taxonomy["keywords_zh"]):
             if not isinstance(kws, str):
                 continue
             for kw in (k.strip() for k in kws.split(";")):
@@ -138,15 +126,13 @@ class KeywordIndex:
     """Keyword hits of one text, sorted by position."""
 
     def __init__(self, tagger: MeasureTagger, text: str):
-        import bisect
-        self._bisect = bisect
         hits = [(m.start(), m.end(), m.group(0)) for m in tagger._regex.finditer(text)] \
             if tagger._regex is not None else []
         self.starts = [h[0] for h in hits]
         self.hits = hits
 
     def within(self, lo: int, hi: int) -> list[str]:
-        i = self._bisect.bisect_left(self.starts, lo)
+        i = bisect.bisect_left(self.starts, lo)
         out = []
         while i < len(self.hits) and self.hits[i][1] <= hi:
             out.append(self.hits[i][2])
