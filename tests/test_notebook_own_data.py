@@ -89,10 +89,26 @@ def test_notebook_03_on_a_researchers_own_file(tmp_path):
     expected |= {pval(x) for x in [es.pretrend["p_value"], cs.pretest["p_value"], tw_c.tidy().iloc[0]["p_value"],
                                    wb.p_value]}
 
+    # sections 4b-4d: Rambachan-Roth sets, imputation and ETWFE, Poisson and relative effects
+    dyn_u = govstudy.att_gt(df, **cols, base_period="universal").aggregate("dynamic", min_e=-6, max_e=11)
+    grid = [0, 0.25, 0.5, 1, 2]
+    for h in (govstudy.honest_did(dyn_u, Mbar=grid, l_vec="average"), govstudy.honest_did(dyn_u, M=[0], l_vec="average")):
+        expected |= {num(x) for x in h.tidy()[["lb", "ub"]].to_numpy().ravel()}
+    expected |= {f"{m:g}" for m in grid}   # the Mbar grid, as the prose lists it
+    imp, et = govstudy.did_imputation(df, **cols), govstudy.etwfe(df, **cols)
+    et_p = govstudy.etwfe(df, **cols, family="poisson")
+    ratio = imp.std_error / cs.aggregate("simple").std_error
+    expected |= {num(x) for x in [imp.estimate, imp.std_error, et.estimate, et.std_error, et_p.estimate,
+                                  et_p.std_error, ratio]}
+    pp = govstudy.twfe(df, y="证明开具数", treat="treated", unit="社区", time="月份", family="poisson").relative().iloc[0]
+    rel = cs.aggregate("simple", relative=True)
+    expected |= {num(x, 1) for x in [100 * pp.estimate, 100 * pp.std_error, rel.estimate, rel.std_error]}
+
     found = set(DECIMAL.findall(text))
     assert found, "the computed prose states no numbers"
     assert found <= expected, f"numbers in the prose that are not this file's results: {sorted(found - expected)}"
-    for must in [num(tw.estimate), num(cs.aggregate("simple").estimate), pval(es.pretrend["p_value"]), pval(wb.p_value)]:
+    for must in [num(tw.estimate), num(cs.aggregate("simple").estimate), pval(es.pretrend["p_value"]), pval(wb.p_value),
+                 num(imp.estimate), num(et_p.estimate), num(rel.estimate, 1)]:
         assert must in text
     assert "我的面板.csv" in text
     outputs = json.dumps([c.get("outputs", []) for c in nb["cells"]], ensure_ascii=False)
