@@ -53,6 +53,8 @@ def _results():
         "etwfe_event": (govstudy.etwfe(mp, **kw, cgroup="never", kind="event"), {}),
         "honest_did": (govstudy.honest_did(govstudy.att_gt(mp, **kw, base_period="universal").aggregate("dynamic"),
                                            M=[0, 0.01, 0.02]), {}),
+        "honest_did_rm": (govstudy.honest_did(govstudy.att_gt(mp, **kw, base_period="universal").aggregate("dynamic"),
+                                              Mbar=[0, 0.5, 1], l_vec="average"), {}),
         "bacon": (govstudy.bacon_decomposition(mp.assign(D=((mp["first.treat"] > 0) & (mp["year"] >= mp["first.treat"]))
                                                          .astype(int)), y="lemp", treat="D", unit="countyreal",
                                                time="year"), {}),
@@ -95,7 +97,8 @@ def results():
 
 NAMES = [
     "did_2x2", "twfe", "event_study", "sun_abraham", "att_gt", "aggregate_dynamic", "aggregate_group",
-    "aggregate_calendar", "imputation", "imputation_dynamic", "honest_did", "bacon", "synth", "synth_weights",
+    "aggregate_calendar", "imputation", "imputation_dynamic", "honest_did", "honest_did_rm", "bacon", "synth",
+    "synth_weights",
     "synth_staggered",
     "aggregate_relative", "aggregate_balanced", "att_gt_dr_imp",
     "etwfe", "etwfe_event",
@@ -109,8 +112,8 @@ def test_estimate_tidy_summary(results, name):
     r, _ = results[name]
     assert isinstance(r.estimate, float) and isinstance(r.std_error, float)
     t = r.tidy()
-    if name == "honest_did":   # a sensitivity table: the documented exception to the core columns
-        assert list(t.columns) == ["M", "lb", "ub", "method"]
+    if name.startswith("honest_did"):   # a sensitivity table: the documented exception to the core columns
+        assert list(t.columns) == ["M" if name == "honest_did" else "Mbar", "lb", "ub", "method"]
     else:
         assert list(t.columns[:7]) == TIDY_CORE, list(t.columns)
         assert t["term"].notna().all()
