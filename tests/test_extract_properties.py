@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import cn2an  # a dependency of govstudy: the independent writer the tests compare with
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,6 +60,21 @@ def test_fragments_spans_exact(text):
 @given(st.integers(min_value=0, max_value=10**12))
 def test_chinese_integers_round_trip(n):
     assert parse_numeral(format_numeral(n, "chinese")) == (float(n), None)
+
+
+@DET
+@given(st.integers(min_value=0, max_value=10**12))
+def test_chinese_integers_equal_cn2an(n):
+    """An independent oracle for the writer: cn2an.an2cn writes every integer the same way."""
+    assert format_numeral(n, "chinese") == cn2an.an2cn(n)
+
+
+@DET
+@given(st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False))
+def test_chinese_decimals_equal_cn2an(d):
+    """Decimals too (cn2an reads the digits as written, so it is given repr of the float we write)."""
+    x = float(d)
+    assert format_numeral(x, "chinese") == cn2an.an2cn(str(int(x)) if x.is_integer() else repr(x))
 
 
 @DET
