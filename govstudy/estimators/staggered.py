@@ -346,8 +346,8 @@ def _prepare(p: Panel, *, covariates: list, weights, control: str, anticipation:
         notes.append(f"{int((~keep_u).sum())} units treated in the first period dropped")
     # wide arrays, column-major so that each period (one column) is contiguous
     def _wide(panel, col=None):  # the panel is passed in: `p` is deleted below to free its arrays
-        w = panel.wide(col)
-        return np.asfortranarray(w if keep_u.all() else w[keep_u])
+        w = panel.wide(col, order="F")
+        return w if keep_u.all() else np.asfortranarray(w[keep_u])
     Y = _wide(p)
     Xw = [_wide(p, c) for c in covariates]
     balanced = p.is_balanced
@@ -372,7 +372,43 @@ def _prepare(p: Panel, *, covariates: list, weights, control: str, anticipation:
     G, wu = G[keep_u], wu[keep_u]
     wu = wu / wu.mean()
     tlist = tlist[tmask]
-    units_kept = p.units[keep_u]
+    d = _prepared(Y, Xw, G, wu, Ww, tlist, p.units[keep_u], period_values, period_map, covariates=covariates,
+                  cohort_col=cohort_col, balanced=balanced, notes=notes, cluster=cluster, control=control,
+                  anticipation=anticipation)
+    single = [g for g, s in d.sizes.items() if s == 1]
+    if single:
+        warn(f"cohort(s) {single} contain a single unit: their ATT(g,t) rest on one unit and the "
+                      "analytic standard errors are unreliable", PanelWarning)
+        notes.append(f"single-unit cohort(s): {single}")
+    if cluster is not None:
+        codes = p.cluster_codes
+        per_unit = pd.DataFrame({"u": p.unit_codes, "c": codes}).drop_duplicates()
+        if per_unit["u"].duplicated().any():
+            raise DataValidationError("the cluster variable must be constant within units", column=cluster,
+                                      rule="unit-level-cluster")
+        cu = np.zeros(p.n_units, np.int64)
+        cu[per_unit["u"].to_numpy()] = per_unit["c"].to_numpy()
+        d.cl_codes = pd.factorize(cu[keep_u])[0]
+    if covariates:
+        allx = np.column_stack([np.ones(Y.size)] + [x.ravel() for x in Xw])
+        fin = np.all(np.isfinite(allx), axis=1)
+        bad = collinear_columns(allx[fin] - np.r_[0, allx[fin, 1:].mean(0)], ["(intercept)"] + covariates)
+        del allx, fin
+        if bad:
+            raise DataValidationError(f"collinear covariates: {[(['(intercept)'] + covariates)[j] for j in bad]} "
+                                      "are linear combinations of the other covariates (or constant); drop them",
+                                      column=covariates[bad[0] - 1] if bad[0] > 0 else covariates[0],
+                                      rule="not-collinear")
+    return d
+
+
+def _prepared(Y, Xw, G, wu, Ww, tlist, units, period_values, period_map, *, covariates, cohort_col, balanced, notes,
+              cluster, control: str, anticipation: int, cl_codes=None) -> _Prepared:
+    """The ``_Prepared`` of wide arrays over the kept units and periods (``G``: cohorts as positions 1..T, 0 = never
+    treated): the treated cohorts that have an ATT(g,t) to estimate, and their sizes."""
+    def lab(pos):
+        v = period_values[int(pos) - 1]
+        return int(v) if period_map.kind == "integer" else period_map.label(v)
     glist = np.unique(G[(G > 0)])
     if control == "notyet" and not (G == 0).any():
         glist = glist[glist < G.max()]
@@ -384,34 +420,9 @@ def _prepare(p: Panel, *, covariates: list, weights, control: str, anticipation:
                f"(units treated from the first period {lab(tlist[0])} on have no pre-treatment period)")
         raise DataValidationError(why, column=cohort_col, rule="treated-cohorts")
     sizes = {lab(g): int((G == g).sum()) for g in glist}
-    single = [g for g, s in sizes.items() if s == 1]
-    if single:
-        warn(f"cohort(s) {single} contain a single unit: their ATT(g,t) rest on one unit and the "
-                      "analytic standard errors are unreliable", PanelWarning)
-        notes.append(f"single-unit cohort(s): {single}")
-    cl_codes = None
-    if cluster is not None:
-        codes = p.cluster_codes
-        per_unit = pd.DataFrame({"u": p.unit_codes, "c": codes}).drop_duplicates()
-        if per_unit["u"].duplicated().any():
-            raise DataValidationError("the cluster variable must be constant within units", column=cluster,
-                                      rule="unit-level-cluster")
-        cu = np.zeros(p.n_units, np.int64)
-        cu[per_unit["u"].to_numpy()] = per_unit["c"].to_numpy()
-        cl_codes = pd.factorize(cu[keep_u])[0]
-    if covariates:
-        allx = np.column_stack([np.ones(Y.size)] + [x.ravel() for x in Xw])
-        fin = np.all(np.isfinite(allx), axis=1)
-        bad = collinear_columns(allx[fin] - np.r_[0, allx[fin, 1:].mean(0)], ["(intercept)"] + covariates)
-        del allx, fin
-        if bad:
-            raise DataValidationError(f"collinear covariates: {[(['(intercept)'] + covariates)[j] for j in bad]} "
-                                      "are linear combinations of the other covariates (or constant); drop them",
-                                      column=covariates[bad[0] - 1] if bad[0] > 0 else covariates[0],
-                                      rule="not-collinear")
-    return _Prepared(Y=Y, Xw=Xw, G=G, wu=wu, Ww=Ww, tlist=tlist, glist=glist, cl_codes=cl_codes, units=units_kept,
-                     period_values=period_values, period_map=period_map, covariates=covariates,
-                     cohort_col=cohort_col, balanced=balanced, sizes=sizes, notes=notes, cluster=cluster)
+    return _Prepared(Y=Y, Xw=Xw, G=G, wu=wu, Ww=Ww, tlist=tlist, glist=glist, cl_codes=cl_codes, units=units,
+                     period_values=period_values, period_map=period_map, covariates=covariates, cohort_col=cohort_col,
+                     balanced=balanced, sizes=sizes, notes=notes, cluster=cluster)
 
 
 def _cells(tlist, glist, anticipation: int, base_period: str):
@@ -432,12 +443,38 @@ def _cells(tlist, glist, anticipation: int, base_period: str):
     return gs, ts, bs, tis
 
 
+def _columns(Y, rows):
+    """``Y[rows]`` column-major: each column contiguous, like the n-vectors of the cell-by-cell code."""
+    out = np.empty((len(rows), Y.shape[1]), order="F")
+    for c in range(Y.shape[1]):
+        out[:, c] = Y[rows, c]
+    return out
+
+
+def _block_means(Yr, tcols, bcols, w, n: int):
+    """``_gt_panel_means``'s computation for k cells sharing their rows (all observed) and weights ``w``: the
+    weighted mean changes ``Yr[:, t] - Yr[:, b]`` (``Yr``: the rows' outcomes, column-major) for the column pairs
+    (``tcols``, ``bcols``), their per-unit influence functions (rows x k, scaled by n) and the weight total."""
+    DY = np.empty((len(Yr), len(tcols)), order="F")
+    for k, (t, b) in enumerate(zip(tcols, bcols)):
+        np.subtract(Yr[:, t], Yr[:, b], out=DY[:, k])
+    W = w.sum()
+    if not W > 0:
+        return None, None, W
+    mu = np.array([(w @ DY[:, k]) / W for k in range(DY.shape[1])])
+    return mu, (w[:, None] * (DY - mu)) * (n / W), W
+
+
 def _cell_mean(y, rows, wu, n: int):
     """Weighted mean of ``y[rows]`` and its per-unit influence function on ``rows`` (scaled by n, as the ATT's)."""
-    wr, yr = wu[rows], y[rows]
+    return _mean_influence(y[rows], wu[rows], n)
+
+
+def _mean_influence(yr, wr, n: int):
+    """Weighted mean of ``yr`` (weights ``wr``) and its influence functions (scaled by n)."""
     W = wr.sum()
     m = float(wr @ yr / W) if W > 0 else np.nan
-    return m, (n / W) * wr * (yr - m) if W > 0 else np.zeros(len(rows))
+    return m, (n / W) * wr * (yr - m) if W > 0 else np.zeros(len(yr))
 
 
 def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, anticipation: int, rc: bool):
@@ -531,7 +568,29 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
                 for j in jj:
                     treated_mean(j, idx[D == 1], wcol(b))
     else:
-        for j in np.flatnonzero(~is_ref):
+        todo = ~is_ref
+        if not rc and not covariates and d.Ww is None and control == "never" and np.isfinite(Y).all():
+            # balanced, no covariates, never-treated controls: a cohort's cells share their rows and weights, so
+            # they are computed together (the same operations as ``_gt_panel_means``, on n_g x k blocks)
+            Yc, wc = _columns(Y, never_rows), wu[never_rows]
+            for g in np.unique(gs):
+                js = np.flatnonzero((gs == g) & todo)
+                rows = cohort_rows[g]
+                Yt, wt = _columns(Y, rows), wu[rows]
+                mu_t, F_t, W_t = _block_means(Yt, tis[js], bs[js], wt, n)
+                mu_c, F_c, W_c = _block_means(Yc, tis[js], bs[js], wc, n)
+                if not (W_t > 0 and W_c > 0):
+                    continue     # left to the cell-by-cell loop (which reports it)
+                att[js] = mu_t - mu_c
+                inf[np.ix_(rows, js)] = F_t
+                k = len(rows)
+                for i, j in enumerate(js):
+                    inf[never_rows, j] = -F_c[:, i]
+                    ybar[j], m_vals[start[j]:start[j] + k] = _mean_influence(Yt[:, tis[j]], wt, n)
+                    m_rows[start[j]:start[j] + k] = rows
+                    m_count[j] = k
+                todo[js] = False
+        for j in np.flatnonzero(todo):
             yt, yb = Y[:, tis[j]], Y[:, bs[j]]
             rows = cohort_rows[gs[j]]
             if not rc:
@@ -605,17 +664,47 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
     return att, inf, n_used, (ybar, M)
 
 
-def _pretest(att, inf, pre, cl_codes, n: int, notes: list) -> dict | None:
-    """Wald test that all pre-treatment ATT(g, t) are zero (R did's pre-test), or None without such cells."""
+def _support(G, gs, lim, control: str) -> list:
+    """Where the influence functions can be nonzero: for each cohort of units (``G``, 0 = never treated), its rows
+    and the cells (boolean over the J cells) that use them -- as treated (their own cohort's cells) or as controls
+    (never treated: every cell; not yet treated: the cells whose periods end before the cohort's treatment,
+    ``lim``). Every other entry of the n x J influence-function matrix is exactly zero."""
+    order = np.argsort(G, kind="stable")
+    cohorts, first = np.unique(G[order], return_index=True)
+    blocks = []
+    for c, rows in zip(cohorts, np.split(order, first[1:])):
+        used = (gs == c) | (c == 0) | ((control == "notyet") & (c > lim))
+        if used.any():
+            blocks.append((rows, used))
+    return blocks
+
+
+def _pretest(att, inf, pre, cl_codes, n: int, notes: list, support=None) -> dict | None:
+    """Wald test that all pre-treatment ATT(g, t) are zero (R did's pre-test), or None without such cells.
+
+    ``support`` (see :func:`_support`), when given and unclustered: the cross-product of the pre-treatment
+    influence functions is summed over the blocks where they can be nonzero (a cohort's units never enter
+    another cohort's cells as treated), not over all n x q entries."""
     if not pre.any():
         return None
-    Fp = inf[:, pre]
-    if cl_codes is not None:
-        Fp = cluster_sums(cl_codes, Fp)
     # einsum, not BLAS: a multi-threaded gemm stalls for up to ~0.1 s when the other core is busy
-    V = np.einsum("ij,ik->jk", Fp, Fp) / n ** 2
-    n_independent = Fp.shape[0]  # units, or clusters when clustered
-    del Fp
+    if cl_codes is None and support is not None:
+        pj = np.flatnonzero(pre)
+        V = np.zeros((len(pj), len(pj)))
+        for rows, used in support:
+            c = np.flatnonzero(used[pj])
+            if len(c):
+                B = inf[np.ix_(rows, pj[c])]
+                V[np.ix_(c, c)] += np.einsum("ij,ik->jk", B, B)
+        V /= n ** 2
+        n_independent = n
+    else:
+        Fp = inf[:, pre]
+        if cl_codes is not None:
+            Fp = cluster_sums(cl_codes, Fp)
+        V = np.einsum("ij,ik->jk", Fp, Fp) / n ** 2
+        n_independent = Fp.shape[0]  # units, or clusters when clustered
+        del Fp
     df = int(np.linalg.matrix_rank(V))
     q = int(pre.sum())
     if df < q:   # fewer independent units or clusters than restrictions: no spurious p-value
@@ -713,17 +802,19 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
             "Standard errors": ("analytic (influence function)" if bootstrap is None
                                 else f"multiplier bootstrap ({bootstrap} draws), uniform bands")
             + (f", clustered by {d.cluster}" if d.cluster else "")}
-    return _result(d, gs, ts, bs, tis, att, inf, ybar, alpha=alpha, boot=None if bootstrap is None else (int(bootstrap), seed),
-                   info=info)
+    return _result(d, gs, ts, bs, tis, att, inf, ybar, control=control, anticipation=anticipation, alpha=alpha,
+                   boot=None if bootstrap is None else (int(bootstrap), seed), info=info)
 
 
-def _result(d: _Prepared, gs, ts, bs, tis, att, inf, ybar, *, alpha: float, boot, info: dict) -> ATTgtResult:
+def _result(d: _Prepared, gs, ts, bs, tis, att, inf, ybar, *, control: str, anticipation: int, alpha: float, boot,
+            info: dict) -> ATTgtResult:
     """The ATTgtResult, built once: SEs (or bootstrap bands) and the pre-test from the influence functions."""
     is_ref = tis == bs
     n = len(d.G)
     se, crit = influence_bands(inf, d.cl_codes, n, boot, alpha)
     se = np.where(is_ref, 0.0, se)  # reference cells (universal base) are 0 by construction
-    pretest = _pretest(att, inf, (ts < gs) & ~is_ref, d.cl_codes, n, d.notes)
+    lim = np.maximum(ts, d.tlist[bs]) + anticipation
+    pretest = _pretest(att, inf, (ts < gs) & ~is_ref, d.cl_codes, n, d.notes, _support(d.G, gs, lim, control))
     pv = d.period_values
     return ATTgtResult(pv[gs - 1], pv[ts - 1], pv[d.tlist[bs] - 1], att, inf, se, crit, alpha, d.G, d.wu, d.cl_codes,
                        info, d.notes, boot, pretest, event_times=ts - gs, period_map=d.period_map, period_values=pv,
@@ -755,15 +846,14 @@ def att_gt_wide(Y: np.ndarray, cohorts: np.ndarray, *, cluster: np.ndarray | Non
     if (G == 1).any() or not (G == 0).any() or not (G > 1).any():
         raise ArgumentError("att_gt_wide needs never-treated units, treated units, and no unit treated in period 1 "
                             "(use att_gt, which handles these cases with warnings)")
-    glist = np.unique(G[G > 1])
-    cl = None if cluster is None else pd.factorize(np.asarray(cluster))[0]
-    d = _Prepared(Y=Y, Xw=[], G=G, wu=np.ones(n), Ww=None, tlist=np.arange(1, T + 1, dtype=np.int64), glist=glist,
-                  cl_codes=cl, units=pd.RangeIndex(n), period_values=np.arange(1, T + 1, dtype=np.int64),
-                  period_map=PeriodMap("integer"), covariates=[], cohort_col="cohort", balanced=True,
-                  sizes={int(g): int((G == g).sum()) for g in glist}, notes=[],
-                  cluster=None if cluster is None else "cluster")
-    gs, ts, bs, tis = _cells(d.tlist, glist, 0, "varying")
+    periods = np.arange(1, T + 1, dtype=np.int64)
+    d = _prepared(Y, [], G, np.ones(n), None, periods, pd.RangeIndex(n), periods, PeriodMap("integer"), covariates=[],
+                  cohort_col="cohort", balanced=True, notes=[], cluster=None if cluster is None else "cluster",
+                  control="never", anticipation=0,
+                  cl_codes=None if cluster is None else pd.factorize(np.asarray(cluster))[0])
+    gs, ts, bs, tis = _cells(d.tlist, d.glist, 0, "varying")
     att, inf, n_used, ybar = _estimate(d, gs, ts, bs, tis, control="never", method="dr", anticipation=0, rc=False)
     info = {"Control group": "never treated", "Base period": "varying", "Units": n_used, "Cohort sizes": d.sizes,
             "Standard errors": "analytic (influence function)" + (", clustered" if cluster is not None else "")}
-    return _result(d, gs, ts, bs, tis, att, inf, ybar, alpha=alpha, boot=None, info=info)
+    return _result(d, gs, ts, bs, tis, att, inf, ybar, control="never", anticipation=0, alpha=alpha, boot=None,
+                   info=info)
