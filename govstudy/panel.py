@@ -253,9 +253,10 @@ class Panel:
         key = self.unit_codes * nt + self.time_codes
         # rows in unit-period order: a slice (no copies) when the frame is already sorted so, as most are
         order = slice(None) if bool(np.all(key[1:] > key[:-1])) else np.argsort(key, kind="stable")
-        ks = key[order]
-        dup = np.flatnonzero(ks[1:] == ks[:-1])
-        del ks, key
+        self._sorted_complete = isinstance(order, slice) and n == nu * nt    # rows are the units x periods table
+        # strictly increasing keys (sorted frame) have no duplicates
+        dup = np.flatnonzero(key[order][1:] == key[order][:-1]) if not isinstance(order, slice) else np.zeros(0, int)
+        del key
         if dup.size:
             r = int(order[dup + 1].min())
             raise self._err(f"duplicate unit-period row: unit {show_value(data[self.unit].iloc[r])}, period "
@@ -286,14 +287,16 @@ class Panel:
         cohort = self._cohort(data, rows, order, same_unit) if self.cohort_col else None
         # first treated period as a position (-1 = never): the truth every estimator reads; a cohort *value* of 0
         # means never treated, so a unit treated from a period numbered 0 is only representable as a position
-        codes = None
+        # (computed per unit, then read at each row)
+        codes = unit_codes = None
         if cohort is not None:
-            codes = np.where(cohort != 0, np.searchsorted(self.periods, cohort), -1).astype(np.int64)
+            unit_codes = np.where(cohort != 0, np.searchsorted(self.periods, cohort), -1).astype(np.int64)
         elif treat is not None and self.absorbing:
             first = np.full(nu, nt, np.int64)
             np.minimum.at(first, self.unit_codes[treat == 1], self.time_codes[treat == 1])
-            codes = np.where(first == nt, -1, first)[self.unit_codes]
-        if codes is not None:
+            unit_codes = np.where(first == nt, -1, first)
+        if unit_codes is not None:
+            codes = unit_codes[self.unit_codes]
             implied = ((codes >= 0) & (self.time_codes >= codes)).astype(float)
             if treat is None:
                 treat = implied
@@ -301,14 +304,16 @@ class Panel:
                 bad = np.flatnonzero(implied != treat)
                 if bad.size:
                     r = int(bad[0])
+                    cohort = cohort[self.unit_codes]
                     raise self._err(f"treatment ({treat[r]:g}) disagrees with cohort ({pm.label(cohort[r])}) at period "
                                     f"{pm.label(tint[r])}", self.treat_col, int(rows[r]) + 1, "treat-matches-cohort")
         self.treat_values = treat
-        self.cohort_codes = codes
-        self.cohort_values = None if codes is None else np.where(codes >= 0, self.periods[np.maximum(codes, 0)], 0)
+        self.cohort_codes, self._unit_cohort_codes = codes, unit_codes
+        self.cohort_values = None if codes is None else np.where(
+            unit_codes >= 0, self.periods[np.maximum(unit_codes, 0)], 0)[self.unit_codes]
         obs = np.ones(n, bool) if self.y_values is None else ~np.isnan(self.y_values)
         self._observed = obs
-        cnt = np.bincount(self.unit_codes[obs], minlength=nu)
+        cnt = np.bincount(self.unit_codes if obs.all() else self.unit_codes[obs], minlength=nu)
         self._unit_counts = cnt
         self.is_balanced = bool(np.all(cnt == nt))
 
@@ -387,8 +392,7 @@ class Panel:
             warn(f"cohort 0 means never treated, but 0 is also a period of this panel: {int((unit_c == 0).sum())} "
                  "unit(s) with cohort 0 are taken as never treated; write never treated as NaN, blank or inf if a "
                  "unit adopts at period 0", PanelWarning)
-        unit_c = np.where(late, 0, np.where(early, first, np.where(inside, nxt, unit_c)))
-        return unit_c[self.unit_codes]
+        return np.where(late, 0, np.where(early, first, np.where(inside, nxt, unit_c)))  # per unit
 
     # ------------------------------------------------------------------ samples
     def complete_rows(self, *, estimator: str, covariates=None, extra: dict | None = None) -> np.ndarray:
@@ -520,9 +524,7 @@ class Panel:
         """Position of each unit's first treated period (order of ``units``); -1 = never treated."""
         if self.cohort_codes is None:
             raise self._err("the panel has no treatment or cohort column", rule="has-cohort")
-        out = np.full(self.n_units, -1, np.int64)
-        out[self.unit_codes] = self.cohort_codes
-        return out
+        return self._unit_cohort_codes.copy()
 
     @property
     def cohorts(self) -> np.ndarray:
@@ -535,8 +537,9 @@ class Panel:
         """Ids of the never-treated units."""
         return self.units[self.unit_cohort_codes < 0]
 
-    def wide(self, values: str | np.ndarray | None = None) -> np.ndarray:
-        """An ``n_units x n_periods`` array of the outcome, a covariate or an aligned array; NaN where unobserved."""
+    def wide(self, values: str | np.ndarray | None = None, *, order: str = "C") -> np.ndarray:
+        """An ``n_units x n_periods`` array of the outcome, a covariate or an aligned array; NaN where unobserved.
+        ``order="F"``: column-major (each period contiguous)."""
         if values is None:
             v = self.y_values
         elif isinstance(values, str):
@@ -548,7 +551,9 @@ class Panel:
                 v = self._checked(self.data, values, "value")
         else:
             v = np.asarray(values, float)
-        out = np.full((self.n_units, self.n_periods), np.nan)
+        if self._sorted_complete:     # one row per unit and period, in that order: the table is a reshape
+            return np.array(v.reshape(self.n_units, self.n_periods), order=order)
+        out = np.full((self.n_units, self.n_periods), np.nan, order=order)
         out[self.unit_codes, self.time_codes] = v
         return out
 

@@ -39,7 +39,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -245,6 +244,8 @@ class PeriodMap:
 
     # ------------------------------------------------------------------ internals
     def _convert(self, s, column, source, cohort, mid_period="treated"):
+        if self.kind == "integer" and _plain_integers(s):
+            return s.to_numpy().astype(np.int64, copy=False)    # integers are their own numbers (0 = never: 0)
         parsed = _parse_series(s, column, source, time=not cohort)
         return self._numbers_of(parsed, s, column, source, cohort, mid_period)[parsed.codes]
 
@@ -317,18 +318,43 @@ def _is_missing(v) -> bool:
         return False
 
 
-class _Parsed(NamedTuple):
-    """A column parsed once per distinct value: row ``i`` is distinct value ``codes[i]``, first seen at row
-    ``first[codes[i]]``; distinct values are numbered in the order they first appear."""
-    codes: np.ndarray
-    kinds: np.ndarray     # never / int / period / date, per distinct value
-    values: np.ndarray    # parsed value, per distinct value
-    raw: list             # the value as written, per distinct value
+class _Parsed:
+    """A column parsed once per distinct value: row ``i`` is distinct value ``codes[i]``. Distinct values are
+    numbered in the order they first appear (integer columns: in increasing order); an integer column's ``codes``
+    are computed only when asked for (integer periods are their own numbers and need none)."""
+
+    def __init__(self, codes, kinds, values, raw):
+        self._codes = codes          # an array, or a function that computes it
+        self.kinds = kinds           # never / int / period / date, per distinct value
+        self.values = values         # parsed value, per distinct value
+        self.raw = raw               # the value as written, per distinct value
+
+    @property
+    def codes(self) -> np.ndarray:
+        if callable(self._codes):
+            self._codes = self._codes()
+        return self._codes
 
     @property
     def first(self) -> np.ndarray:
         """Row of first appearance, per distinct value (computed only when an error needs a row)."""
-        return pd.Series(self.codes).drop_duplicates().index.to_numpy()
+        return np.unique(self.codes, return_index=True)[1]
+
+
+def _plain_integers(s: pd.Series) -> bool:
+    """An integer (not boolean) column whose values fit int64."""
+    return s.dtype.kind == "i" or (s.dtype.kind == "u" and s.dtype.itemsize < 8)
+
+
+def _distinct_integers(v: np.ndarray):
+    """(sorted distinct values, a function giving each row's position among them) of an integer array; over a range
+    of at most 4n values by one bincount instead of a hash table (periods, cohorts)."""
+    lo, hi = int(v.min()), int(v.max())
+    if hi - lo > 4 * len(v):
+        uniq = np.unique(v)
+        return uniq, lambda: np.searchsorted(uniq, v)
+    present = np.bincount(v - lo, minlength=hi - lo + 1) > 0
+    return np.flatnonzero(present) + lo, lambda: (np.cumsum(present) - 1)[v - lo]
 
 
 def _parse_series(s: pd.Series, column, source, time: bool) -> _Parsed:
@@ -345,6 +371,9 @@ def _parse_series(s: pd.Series, column, source, time: bool) -> _Parsed:
                                   column=column, rule="period-type")
     if s.dtype == object and any(type(v) in (bool, np.bool_) for v in s.array):
         codes, raw = np.arange(len(s)), s.tolist()    # True == 1 would share 1's code: every row on its own
+    elif _plain_integers(s) and len(s):
+        uniq, codes = _distinct_integers(s.to_numpy())
+        raw = uniq.tolist()
     else:
         codes, uniq = pd.factorize(s, use_na_sentinel=False)
         raw = list(uniq.astype(object)) if isinstance(s.dtype, pd.PeriodDtype) else uniq.tolist()
@@ -362,7 +391,8 @@ def _parse_series(s: pd.Series, column, source, time: bool) -> _Parsed:
             kinds[j], vals[j] = _parse_one(v)
         except (ValueError, TypeError, OverflowError) as e:
             raise DataValidationError(str(e), source=source, column=column,
-                                      row=int(np.flatnonzero(codes == j)[0]) + 1, rule="period-value") from None
+                                      row=int(np.flatnonzero((codes() if callable(codes) else codes) == j)[0]) + 1,
+                                      rule="period-value") from None
     return _Parsed(codes, kinds, vals, raw)
 
 
