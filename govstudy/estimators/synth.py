@@ -8,7 +8,9 @@
   Arkhangelsky et al. 2021, Table 1). With ``predictors`` the ADH nested problem is solved: inner
   weights ``W(V) = argmin (X1 - X0 W)' V (X1 - X0 W)`` on the simplex, outer predictor weights ``V``
   (diagonal, summing to one) chosen to minimise the pre-period outcome MSPE, or fixed by the caller
-  (``predictor_weights=``). Cross-checked against pysyncon (a port of R's ``Synth``) in the tests.
+  (``predictor_weights=``); ``predictor_weights="synth"`` runs R ``Synth``'s own V search
+  (:mod:`govstudy.estimators.synth_vsearch`), which reproduces R's published Basque weights.
+  Cross-checked against pysyncon (a port of R's ``Synth``) in the tests.
 * ``method="sdid"`` -- synthetic difference-in-differences (Arkhangelsky, Athey, Hirshberg,
   Imbens & Wager 2021, AER): unit weights with an intercept and a ridge penalty
   ``zeta = (N_tr T_post)^(1/4) * sd(first differences of the donors' pre-period outcomes)``, and time
@@ -51,6 +53,7 @@ from govstudy.estimators.results import Report
 from govstudy.estimators.synth_covariates import projected_beta
 from govstudy.estimators.synth_resample import bootstrap_se, jackknife_se
 from govstudy.estimators.synth_staggered import StaggeredSynthResult, fit_cohorts
+from govstudy.estimators.synth_vsearch import r_synth_v, regression_start
 from govstudy.panel import Panel, as_panel, show_value as _show
 
 __all__ = ["synth", "SynthResult", "StaggeredSynthResult", "PoorFitWarning"]
@@ -157,7 +160,8 @@ def _fit(Y: np.ndarray, N0: int, T0: int, method: str, opts: dict, X: np.ndarray
     """One fit: rows 0..N0-1 of ``Y`` are donors, the rest treated; columns 0..T0-1 are pre-periods."""
     if method == "sc" and X is not None:
         Y0, Y1 = Y[:N0], Y[N0:].mean(axis=0)
-        omega, v = _adh_weights(X[:, :N0], X[:, N0:].mean(axis=1), Y0[:, :T0], Y1[:T0], opts.get("V"))
+        omega, v = _adh_weights(X[:, :N0], X[:, N0:].mean(axis=1), Y0[:, :T0], Y1[:T0], opts.get("V"),
+                                opts.get("v_mode", "search"))
         out = _finish(Y0[None], Y1[None], omega[None], np.zeros((1, T0)), T0, method)
         out = {k: val[0] for k, val in out.items()}
         out["V"] = v
@@ -207,12 +211,13 @@ def _finish(Y0, Y1, omega, lam, T0, method):
             "treated": Y1, "gap": gap, "estimate": gap[:, T0:].mean(axis=1)}
 
 
-def _adh_weights(X0, X1, Z0, Z1, v_fixed=None):
+def _adh_weights(X0, X1, Z0, Z1, v_fixed=None, v_mode="search"):
     """ADH nested optimisation: predictor weights V (outer) and donor weights W(V) (inner).
 
     ``X0`` (k x N0) and ``X1`` (k) are standardised predictors; ``Z0`` (N0 x T0) and ``Z1`` (T0)
     the pre-period outcomes whose MSPE the outer problem minimises. V is parametrised by a softmax
-    and searched by Nelder-Mead from equal weights and from inverse-variance-of-fit starts. With
+    and searched by Nelder-Mead from equal weights and from inverse-variance-of-fit starts; with
+    ``v_mode="synth"`` R ``Synth``'s own procedure is run instead (:mod:`synth_vsearch`). With
     ``v_fixed`` (k non-negative weights summing to one) the outer problem is skipped: W(v_fixed).
     """
     k = X0.shape[0]
@@ -233,6 +238,12 @@ def _adh_weights(X0, X1, Z0, Z1, v_fixed=None):
 
     if k == 1:
         v = np.ones(1)
+        return inner(v), v
+    if v_mode == "synth":
+        X = np.column_stack([X1, X0])
+        Z = np.column_stack([Z1, Z0.T])
+        v, _, _ = r_synth_v(lambda v_: float(np.mean((Z1 - inner(v_) @ Z0) ** 2)),
+                            [np.full(k, 1.0 / k), regression_start(X, Z)])
         return inner(v), v
     best = None
     starts = [np.zeros(k)]
@@ -447,6 +458,26 @@ def _predictor_matrix(p: Panel, predictors, periods, T0, order_units):
     return X / sd, names
 
 
+V_MODES = ("search", "synth")
+
+
+def _v_option(predictor_weights, predictors) -> tuple[np.ndarray | None, str]:
+    """``(fixed V or None, search mode)`` from ``predictor_weights=``: None/"search", "synth" or k weights."""
+    if predictor_weights is None:
+        return None, "search"
+    if predictors is None:
+        raise ArgumentError("predictor_weights needs predictors")
+    if isinstance(predictor_weights, str):
+        check_choice(predictor_weights, "predictor_weights", V_MODES)
+        return None, predictor_weights
+    v = np.asarray(predictor_weights, float).ravel()
+    if v.size != len(predictors):
+        raise ArgumentError(f"predictor_weights has {v.size} values for {len(predictors)} predictors")
+    if not np.isfinite(v).all() or (v < 0).any() or v.sum() <= 0:
+        raise ArgumentError("predictor_weights must be finite, non-negative and not all zero")
+    return v / v.sum(), "fixed"
+
+
 @renamed({"treated": "treated_unit", "treatment_time": "treat_time", "t0": "treat_time",
           "controls": "donors", "donor_pool": "donors"})
 def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None = None, time: str | None = None,
@@ -480,7 +511,13 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
         predictor, in the order of ``predictors``, applied to the standardised predictors (each divided by
         its standard deviation across units, as R's ``Synth``); rescaled to sum to one. The outer
         optimisation is then skipped and the donor weights are ``W(V)``; placebo fits use the same V.
-        Default None: V is optimised. Passing a result's ``predictor_weights`` reproduces its fit.
+        Passing a result's ``predictor_weights`` reproduces its fit. Or a search for V (minimising the
+        pre-period outcome MSPE): None or ``"search"`` (default; Nelder-Mead on a softmax of V from two
+        starts) or ``"synth"``: R ``Synth``'s procedure (Nelder-Mead and BFGS from equal weights and from
+        the regression-based start, the best kept; :mod:`govstudy.estimators.synth_vsearch`), which
+        reproduces R's published weights. The outer loss has local minima, so the two searches can end
+        at different V and W: on the Basque data with raw school counts the default finds a lower MSPE
+        (0.0043) than R's procedure (0.0089), with other donor weights.
     covariates : time-varying covariate columns (not with ``predictors``). The outcome is residualised
         on them by the "projected" method (Kranz 2022; Stata ``sdid ..., covariates(x, projected)``):
         ``y - x'beta`` with ``beta`` from OLS of ``y`` on ``x`` with unit and period fixed effects on the
@@ -531,17 +568,8 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
                             "combined; pass one of them")
     if treated_unit is None or treat_time is None:
         raise ArgumentError("synth needs treated_unit= (an id or a list of ids) and treat_time= (first treated period)")
-    v_fixed = None
-    if predictor_weights is not None:
-        if predictors is None:
-            raise ArgumentError("predictor_weights needs predictors")
-        v_fixed = np.asarray(predictor_weights, float).ravel()
-        if v_fixed.size != len(predictors):
-            raise ArgumentError(f"predictor_weights has {v_fixed.size} values for {len(predictors)} predictors")
-        if not np.isfinite(v_fixed).all() or (v_fixed < 0).any() or v_fixed.sum() <= 0:
-            raise ArgumentError("predictor_weights must be finite, non-negative and not all zero")
-        v_fixed = v_fixed / v_fixed.sum()
     predictors = None if predictors is None else ([predictors] if isinstance(predictors, str) else list(predictors))
+    v_fixed, v_mode = _v_option(predictor_weights, predictors)
     pcols = [] if predictors is None else [s_ if isinstance(s_, str) else s_[0] for s_ in predictors]
     p = as_panel(data, unit=unit, time=time, y=y, covariates=sorted((set(pcols) | set(covariates or [])) - {y})
                  or None, freq=freq)
@@ -627,13 +655,14 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
                      "effects, fitted on untreated observations)")
     noise = _noise_level(Y[:N0, :T0])
     opts = {"zeta_omega": (N1 * T1) ** 0.25 * noise, "zeta_lambda": 1e-6 * noise, "zeta_sc": 1e-6 * noise,
-            "min_decrease": 1e-5 * noise, "max_iter": 10_000, "V": v_fixed}
+            "min_decrease": 1e-5 * noise, "max_iter": 10_000, "V": v_fixed,
+            "v_mode": v_mode}
     X = pnames = None
     if predictors is not None:
         X, pnames = _predictor_matrix(p, predictors, periods, T0, order)
     fit = _fit(Y, N0, T0, method, opts, X)
     _check_fit(fit, Y, N0, T0, method, treated, notes)
-    if fit.get("V") is not None and predictor_weights is None and float(np.max(fit["V"])) >= 0.99:
+    if fit.get("V") is not None and v_fixed is None and float(np.max(fit["V"])) >= 0.99:
         top = pnames[int(np.argmax(fit["V"]))]
         notes.append(f"the optimised predictor weights V put {float(np.max(fit['V'])):.1%} on {top}: at such a "
                      "corner the treated unit is often matched exactly on the few weighted predictors and the "
