@@ -622,10 +622,12 @@ def synth(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
         miss = np.flatnonzero(np.isnan(W[i]))
         if miss.size:
             raise DataValidationError(f"treated unit {_show(units[i])} has a missing outcome in period(s) "
-                                      f"{periods[miss].tolist()}", column=y, rule="treated-complete")
+                                      f"{p.period_map.labels(periods[miss])}: synthetic control needs every treated "
+                                      "unit observed in every period (missing='drop' drops donors only); impute "
+                                      "those periods or leave the unit out", column=y, rule="treated-complete")
     bad = [i for i in co_idx if np.isnan(W[i]).any()]
     if bad:
-        desc = "; ".join(f"{_show(units[i])} ({periods[np.isnan(W[i])].tolist()[:5]})" for i in bad[:5])
+        desc = "; ".join(f"{_show(units[i])} ({p.period_map.labels(periods[np.isnan(W[i])][:5])})" for i in bad[:5])
         if missing == "error":
             raise DataValidationError(
                 f"{len(bad)} donor(s) have missing outcomes (unit (periods)): {desc}. Synthetic control needs "
