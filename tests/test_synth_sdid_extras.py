@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import govstudy
-from govstudy.errors import ArgumentError, DataValidationError
+from govstudy.errors import ArgumentError, DataValidationError, SampleWarning
 from govstudy.estimators.synth import PoorFitWarning, synth
 
 KW = {"y": "PacksPerCapita", "unit": "State", "time": "Year", "treat_time": 1989}
@@ -271,3 +271,15 @@ def test_staggered_bad_input(staggered_panel):
     assert e.value.rule == "donors-never-treated"
     with pytest.raises(DataValidationError, match="column 'nope'|'nope'"):
         synth(staggered_panel, cohort="nope", **kw)
+
+
+def test_staggered_warnings_name_their_cohort(staggered_panel):
+    """A warning raised inside one cohort's fit says which cohort it concerns (here a donor dropped for a
+    missing outcome, in both cohorts' fits)."""
+    d = staggered_panel.copy()
+    d.loc[(d.State == "Ohio") & (d.Year == 1975), "PacksPerCapita"] = np.nan
+    with pytest.warns(SampleWarning) as rec:
+        synth(d, y="PacksPerCapita", unit="State", time="Year", cohort="first_treat", method="sdid", vcov=None,
+              placebo=False, missing="drop")
+    dropped = sorted(str(w.message).split(":")[0] for w in rec if "dropped 1 donor" in str(w.message))
+    assert dropped == ["cohort 1985", "cohort 1989"]

@@ -10,6 +10,8 @@ weighted by their numbers of treated unit-periods ``N_a * T_post,a``.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -61,7 +63,11 @@ def fit_cohorts(data, *, cohort: str, unit, time, y, freq, donors, fit_one) -> d
         ids = p.units[codes == c]
         sub = frame[frame[p.unit].isin(never.union(ids))]
         key = int(p.periods[c]) if integer else p.period_labels[c]
-        fits[key] = fit_one(sub, treated_unit=list(ids), treat_time=key, donors=donors)
+        with warnings.catch_warnings(record=True) as caught:   # re-raised naming the cohort they concern
+            warnings.simplefilter("always")
+            fits[key] = fit_one(sub, treated_unit=list(ids), treat_time=key, donors=donors)
+        for w in caught:
+            warn(f"cohort {key}: {w.message}", w.category)
     if not fits:
         raise DataValidationError(f"no cohort in {cohort!r} is treated after the first period: nothing to estimate",
                                   column=cohort, rule="treated-cohorts")
