@@ -71,6 +71,23 @@ def _factorize_sorted(values) -> tuple[np.ndarray, object]:
     return pd.factorize(values, sort=True)
 
 
+class _AllRows:
+    """Rows 0..n-1 of the user's frame (the identity map from panel rows to frame rows), without an n-array:
+    indexed like one (an integer, integer positions or a boolean mask)."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):
+        if isinstance(i, (int, np.integer)):
+            return int(i)
+        i = np.asarray(i)
+        return np.flatnonzero(i) if i.dtype == bool else i
+
+
 def _row_at(order, i: int) -> int:
     """Row of position ``i`` in unit-period order (``order`` is a permutation, or ``slice(None)`` if sorted)."""
     return int(i) if isinstance(order, slice) else int(order[i])
@@ -193,7 +210,7 @@ class Panel:
             raise DataValidationError(
                 f"column(s) {missing} not found; available: {list(data.columns)}",
                 source=source, column=missing[0], rule="column-exists")
-        self._validate(data, np.arange(len(data)))
+        self._validate(data, _AllRows(len(data)))
         if not self.is_balanced:
             self._handle_unbalanced(balance)
 
@@ -297,20 +314,18 @@ class Panel:
             unit_codes = np.where(first == nt, -1, first)
         if unit_codes is not None:
             codes = unit_codes[self.unit_codes]
-            implied = ((codes >= 0) & (self.time_codes >= codes)).astype(float)
-            if treat is None:
-                treat = implied
-            elif cohort is not None:
+            if treat is not None and cohort is not None:
+                implied = self._implied_treatment(codes)
                 bad = np.flatnonzero(implied != treat)
                 if bad.size:
                     r = int(bad[0])
                     cohort = cohort[self.unit_codes]
                     raise self._err(f"treatment ({treat[r]:g}) disagrees with cohort ({pm.label(cohort[r])}) at period "
                                     f"{pm.label(tint[r])}", self.treat_col, int(rows[r]) + 1, "treat-matches-cohort")
-        self.treat_values = treat
+        # the treatment implied by a cohort column and the cohort values of each row are formed when first read
+        self._treat, self._treat_implied = treat, treat is None and codes is not None
         self.cohort_codes, self._unit_cohort_codes = codes, unit_codes
-        self.cohort_values = None if codes is None else np.where(
-            unit_codes >= 0, self.periods[np.maximum(unit_codes, 0)], 0)[self.unit_codes]
+        self._cohort_values = None
         obs = np.ones(n, bool) if self.y_values is None else ~np.isnan(self.y_values)
         self._observed = obs
         cnt = np.bincount(self.unit_codes if obs.all() else self.unit_codes[obs], minlength=nu)
@@ -484,6 +499,24 @@ class Panel:
         return new
 
     # ------------------------------------------------------------------ properties
+    def _implied_treatment(self, codes) -> np.ndarray:
+        return ((codes >= 0) & (self.time_codes >= codes)).astype(float)
+
+    @property
+    def treat_values(self) -> np.ndarray | None:
+        """The treatment of each row (0/1 implied by the cohort when only a cohort is given); None without either."""
+        if self._treat_implied:
+            self._treat, self._treat_implied = self._implied_treatment(self.cohort_codes), False
+        return self._treat
+
+    @property
+    def cohort_values(self) -> np.ndarray | None:
+        """The first treated period of each row's unit (0 = never treated); None without a treatment or cohort."""
+        if self._cohort_values is None and self.cohort_codes is not None:
+            u = self._unit_cohort_codes
+            self._cohort_values = np.where(u >= 0, self.periods[np.maximum(u, 0)], 0)[self.unit_codes]
+        return self._cohort_values
+
     @property
     def n_obs(self) -> int:
         return len(self.data)
@@ -567,7 +600,7 @@ class Panel:
     def __repr__(self) -> str:
         kind = "balanced" if self.is_balanced else "unbalanced"
         coh = ""
-        if self.cohort_values is not None:
+        if self.cohort_codes is not None:
             coh = f", {len(self.cohorts)} treated cohorts, {len(self.never_treated)} never-treated units"
         labels = self.period_labels
         return (f"<Panel {kind}: {self.n_units} units x {self.n_periods} periods "

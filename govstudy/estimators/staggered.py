@@ -782,7 +782,7 @@ def att_gt(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None
         raise ArgumentError(f"cluster= is one column name (two-way clustering is not supported), got {cluster!r}")
     p = as_panel(data, unit=unit, time=time, y=y, cohort=cohort, treat=treat, covariates=covariates,
                  weights=weights, cluster=cluster, freq=freq, mid_period=mid_period)
-    if p.y is None or p.cohort_values is None:
+    if p.y is None or p.cohort_codes is None:
         raise ArgumentError("att_gt needs y= (the outcome) and cohort= (first treated period) or treat= (absorbing 0/1)")
     p_y = p.y
     covariates = list(p.covariates) if covariates is None else names(covariates)
