@@ -6,19 +6,16 @@ value 0.850816306 / 0.149183694); pysyncon's V search on the same problem (our p
 be higher); a direct least-squares computation of R's regression-based start; and, on Proposition 99,
 the MSPE at the two starting V (the search may only improve on them).
 
-The Basque data are read in place from the installed pysyncon package. pysyncon 1.7.0's wheel does not
-ship them (they live in its repository's ``data/basque.csv``): then the Basque tests skip, unless
-``GOVSTUDY_BASQUE_CSV`` names a copy of that file (same columns).
+The Basque data are the bundled dataset ``govstudy.load("basque")``: R ``Synth``'s ``basque`` data frame
+(774 rows, 17 columns), copied byte for byte from pysyncon's repository (``data/basque.csv``; its 1.7.0 wheel
+does not ship it), so these tests always run.
 """
 
 from __future__ import annotations
 
-import os
 import warnings
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import govstudy
@@ -36,21 +33,10 @@ PUBLISHED = {"Cataluna": 0.8508, "Madrid (Comunidad De)": 0.1492}
 TOL_W = 0.005
 
 
-def _basque_file() -> Path:
-    pysyncon = pytest.importorskip("pysyncon", reason="pysyncon (R Synth port) not installed")
-    found = sorted(Path(pysyncon.__file__).parent.rglob("basque*.csv"))
-    if found:
-        return found[0]
-    if os.environ.get("GOVSTUDY_BASQUE_CSV"):
-        return Path(os.environ["GOVSTUDY_BASQUE_CSV"])
-    pytest.skip("the installed pysyncon ships no basque.csv (1.7.0 keeps it in its repository only); set "
-                "GOVSTUDY_BASQUE_CSV to a copy of pysyncon's data/basque.csv to run the Basque tests")
-
-
 @pytest.fixture(scope="module")
 def basque():
     """From 1960 on: R's ``time.optimize.ssr = 1960:1969`` (our MSPE runs over every pre-period)."""
-    df = pd.read_csv(_basque_file())
+    df = govstudy.load("basque")
     return df[df["year"] >= 1960].assign(year=lambda x: x["year"].astype(int))
 
 
