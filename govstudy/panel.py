@@ -267,7 +267,8 @@ class Panel:
         self.time_codes = tcodes.astype(np.int64, copy=False)
         self.time_values = tint
         nu, nt = len(units), len(periods)
-        key = self.unit_codes * nt + self.time_codes
+        key = self.unit_codes * nt
+        key += self.time_codes
         # rows in unit-period order: a slice (no copies) when the frame is already sorted so, as most are
         order = slice(None) if bool(np.all(key[1:] > key[:-1])) else np.argsort(key, kind="stable")
         self._sorted_complete = isinstance(order, slice) and n == nu * nt    # rows are the units x periods table
@@ -285,7 +286,8 @@ class Panel:
         self.y_values = None
         if self.y is not None:
             yv = self._checked(data, self.y, "outcome")
-            if np.all(np.isnan(yv)):
+            y_nan = np.isnan(yv)
+            if y_nan.all():
                 raise self._err("the outcome is missing (NaN) in every row", self.y, None, "outcome-not-all-nan")
             self.y_values = yv
         self.weight_values = w     # checked above (non-negative, finite, no missing; zero-weight rows removed)
@@ -326,7 +328,7 @@ class Panel:
         self._treat, self._treat_implied = treat, treat is None and codes is not None
         self.cohort_codes, self._unit_cohort_codes = codes, unit_codes
         self._cohort_values = None
-        obs = np.ones(n, bool) if self.y_values is None else ~np.isnan(self.y_values)
+        obs = np.ones(n, bool) if self.y_values is None else ~y_nan
         self._observed = obs
         cnt = np.bincount(self.unit_codes if obs.all() else self.unit_codes[obs], minlength=nu)
         self._unit_counts = cnt

@@ -353,7 +353,7 @@ def _distinct_integers(v: np.ndarray):
     if hi - lo > 4 * len(v):
         uniq = np.unique(v)
         return uniq, lambda: np.searchsorted(uniq, v)
-    present = np.bincount(v - lo, minlength=hi - lo + 1) > 0
+    present = (np.bincount(v)[lo:] if 0 <= lo and hi <= 4 * len(v) else np.bincount(v - lo, minlength=hi - lo + 1)) > 0
     return np.flatnonzero(present) + lo, lambda: (np.cumsum(present) - 1)[v - lo]
 
 
