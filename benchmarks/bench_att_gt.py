@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/bench_att_gt.py [--quick] [--profile]
 
 Goal (issue 14): att_gt (dr, never-treated controls, no covariates) on a simulated 50,000 units x 20 periods panel
-in at most 0.05x csdid's CPU time. CPU time is ``time.process_time`` (the machine is shared), best of ``REPEAT``
-runs after a warm-up for govstudy, best of 2 for csdid (it takes seconds), with one BLAS thread for both. Before timing, the ATT(g,t) and SEs are
-checked against csdid (1e-8). The ``dr_imp`` kernel is timed on 2x2s against the ``drdid`` package's
+in at most 0.05x csdid's CPU time. CPU time is ``time.process_time`` (the machine is shared): best of 3 runs
+after a warm-up for govstudy, best of 2 for csdid (it takes seconds), by ``cpu_time.best_cpu_time``, with one BLAS
+thread for both. Before timing, the ATT(g,t) and SEs are checked against csdid (1e-8). The ``dr_imp`` kernel is timed on 2x2s against the ``drdid`` package's
 ``drdid_panel`` / ``drdid_rc`` (the traditional DR estimators: drdid has no improved ones, so this compares the
 same kind of 2x2 computation, not the same estimator). ``--profile``: where att_gt's CPU time goes on the 50,000 x 20
 panel, by stage (cProfile with a CPU-time clock, cumulative time of each stage's function).
@@ -28,9 +28,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import govstudy  # noqa: E402
+from cpu_time import best_cpu_time  # noqa: E402  (benchmarks/, on the path when run as a script)
 from govstudy.estimators.drdid import did_panel, did_rc  # noqa: E402
 
-REPEAT = 3
 
 
 def staggered_panel(n_units, n_periods, seed=1):
@@ -40,17 +40,6 @@ def staggered_panel(n_units, n_periods, seed=1):
     g = rng.choice(np.array([0, 6, 9, 12, 15]), n_units)[unit]
     y = rng.normal(size=n_units)[unit] + 0.05 * t + np.where((g > 0) & (t >= g), 0.3, 0) + rng.normal(size=len(t))
     return pd.DataFrame({"unit": unit, "time": t, "g": g, "y": y})
-
-
-def cpu(f, repeat=REPEAT, warm=True):
-    if warm:
-        f()
-    out = []
-    for _ in range(repeat):
-        t0 = time.process_time()
-        f()
-        out.append(time.process_time() - t0)
-    return min(out)
 
 
 def bench_att_gt(n_units):
@@ -66,12 +55,12 @@ def bench_att_gt(n_units):
                          control_group="nevertreated").fit(est_method="dr", bstrap=False)
     a, b = ours(), theirs()
     assert np.allclose(a.att, b.results["att"], atol=1e-8) and np.allclose(a.se, b.results["se"], rtol=1e-8)
-    t_ours, t_cs = cpu(ours), cpu(theirs, 2, warm=False)
+    t_ours, t_cs = best_cpu_time(ours), best_cpu_time(theirs, 2, warm=False)
     print(f"att_gt dr never-treated, {n_units:,} x 20 ({len(df):,} rows): govstudy {t_ours:.3f} s CPU, csdid "
           f"{t_cs:.3f} s CPU, ratio govstudy / csdid = {t_ours / t_cs:.4f} (goal <= 0.05)")
     P = as_panel(df, unit="unit", time="time", y="y", cohort="g", balance="keep")
-    t_panel = cpu(lambda: as_panel(df, unit="unit", time="time", y="y", cohort="g", balance="keep"))
-    t_est = cpu(lambda: govstudy.att_gt(P, y="y", cohort="g"))
+    t_panel = best_cpu_time(lambda: as_panel(df, unit="unit", time="time", y="y", cohort="g", balance="keep"))
+    t_est = best_cpu_time(lambda: govstudy.att_gt(P, y="y", cohort="g"))
     print(f"  of which: validating the panel (govstudy.panel.as_panel) {t_panel:.3f} s CPU; att_gt on the built "
           f"Panel {t_est:.3f} s CPU (ratio to csdid {t_est / t_cs:.4f})")
 
@@ -98,7 +87,7 @@ def bench_dr_imp(n):
             ("repeated cross-sections", lambda: did_rc(y, post, D, X, w, "dr_imp"), lambda: drdid_rc(y, post, D, x))):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            t_ours, t_dd = cpu(ours), cpu(theirs)
+            t_ours, t_dd = best_cpu_time(ours), best_cpu_time(theirs)
         rows.append((name, t_ours, t_dd))
         print(f"dr_imp 2x2 {name}, n = {n:,}: govstudy dr_imp {t_ours * 1e3:.1f} ms CPU, drdid (traditional dr) "
               f"{t_dd * 1e3:.1f} ms CPU, ratio govstudy / drdid = {t_ours / t_dd:.3f}")

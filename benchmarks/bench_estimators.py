@@ -5,7 +5,7 @@
 Goals: TWFE with clustered SEs on a balanced 20,000 x 60 panel in at most 0.25x pyfixest's CPU time, with
 peak memory (validation included) at most 2.5x the input frame (issue 14; issue 3 asked for 1x and 4x); att_gt (dr, never-treated) on 5,000 x 20 at least 2x faster than csdid; peak memory
 (tracemalloc, measured in a separate pass so it does not slow the timings) under 4x the input frame.
-Each timing is the best of ``REPEAT`` runs after one warm-up run.
+Each timing is the best of ``REPEAT`` runs after one warm-up run (CPU time: ``cpu_time.best_cpu_time``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 import govstudy
+from cpu_time import best_cpu_time  # benchmarks/, on the path when run as a script
 
 REPEAT = 3
 
@@ -90,7 +91,7 @@ def bench_twfe(quick):
     theirs = lambda: pf.feols("y ~ D | unit + time", df, vcov={"CRV1": "unit"})
     a, b = ours(), theirs()
     assert abs(a.estimate - b.coef().iloc[0]) < 1e-8 and abs(a.std_error - b.se().iloc[0]) < 1e-8
-    t_ours, t_pf = cpu_best(ours), cpu_best(theirs)
+    t_ours, t_pf = best_cpu_time(ours), best_cpu_time(theirs)
     mem, peak = peak_ratio(ours, df)
     print(f"TWFE clustered, {nu:,} x {nt} ({len(df):,} rows): govstudy {t_ours:.3f} s, pyfixest {t_pf:.3f} s CPU, "
           f"ratio {t_ours / t_pf:.2f} (goal <= 0.25); peak memory {peak / 2**20:.0f} MiB = {mem:.2f} x input "
@@ -102,26 +103,15 @@ def bench_twfe(quick):
                  p.unit_codes, "unit")
     Xd = demean(Z, [p.unit_codes, p.time_codes])[:, 1:]
     parts = {"validation (as_panel: ids, periods, duplicates, numbers)":
-             cpu_best(lambda: as_panel(df, unit="unit", time="time", y="y", treat="D", absorbing=False)),
+             best_cpu_time(lambda: as_panel(df, unit="unit", time="time", y="y", treat="D", absorbing=False)),
              "demeaning (exact two-way projection of y and D)":
-             cpu_best(lambda: demean(Z.copy(), [p.unit_codes, p.time_codes], inplace=True)),
-             "sandwich (CRV1)": cpu_best(lambda: vcov_matrix(Xd, fit.resid, "cluster", fit.df_k, None, p.unit_codes)),
+             best_cpu_time(lambda: demean(Z.copy(), [p.unit_codes, p.time_codes], inplace=True)),
+             "sandwich (CRV1)": best_cpu_time(lambda: vcov_matrix(Xd, fit.resid, "cluster", fit.df_k, None, p.unit_codes)),
              "fe_ols in all (sample, singletons, demeaning, collinearity, solve, sandwich)":
-             cpu_best(lambda: fe_ols(p.y_values, X, ["D"], [p.unit_codes, p.time_codes], ["unit", "time"], None,
+             best_cpu_time(lambda: fe_ols(p.y_values, X, ["D"], [p.unit_codes, p.time_codes], ["unit", "time"], None,
                                      "cluster", p.unit_codes, "unit"))}
     for what, t in parts.items():
         print(f"  {what}: {t:.3f} s ({t / t_ours:.0%} of twfe)")
-
-
-def cpu_best(f, repeat=REPEAT):
-    """Best CPU time (time.process_time) of ``repeat`` runs after a warm-up: robust to a loaded machine."""
-    f()
-    out = []
-    for _ in range(repeat):
-        t0 = time.process_time()
-        f()
-        out.append(time.process_time() - t0)
-    return min(out)
 
 
 def bench_att_gt(quick, ATTgt):

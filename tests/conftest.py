@@ -8,10 +8,13 @@ A user's clone has no ``../shared/``: tests that need it skip with a reason. CI 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import matplotlib
 import pytest
+
+from govstudy import datasets
 
 matplotlib.use("Agg")
 
@@ -38,3 +41,16 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def repo_dir() -> Path:
     return REPO
+
+
+@pytest.fixture
+def data_copy(tmp_path, monkeypatch):
+    """A copy of the bundled data folder that ``govstudy.load`` reads instead (for tampering tests)."""
+    root = tmp_path / "data"
+    shutil.copytree(datasets.data_dir(), root)
+    monkeypatch.setattr(datasets, "data_dir", lambda: root)
+    datasets.descriptor.cache_clear()
+    datasets._load_cached.cache_clear()
+    yield root
+    datasets.descriptor.cache_clear()
+    datasets._load_cached.cache_clear()

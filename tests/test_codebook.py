@@ -7,7 +7,6 @@ imports the package's top level or another module's private names.
 
 import ast
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -78,18 +77,6 @@ def test_fields_restricts_the_check():
 
 
 # --- the descriptor: unknown keys fail when it is read ---------------------------------------------
-
-@pytest.fixture
-def data_copy(tmp_path, monkeypatch):
-    root = tmp_path / "data"
-    shutil.copytree(datasets.data_dir(), root)
-    monkeypatch.setattr(datasets, "data_dir", lambda: root)
-    datasets.descriptor.cache_clear()
-    datasets._load_cached.cache_clear()
-    yield root
-    datasets.descriptor.cache_clear()
-    datasets._load_cached.cache_clear()
-
 
 def _edit_descriptor(root, edit):
     file = root / "datapackage.json"

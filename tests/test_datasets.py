@@ -1,7 +1,6 @@
 """The dataset registry: descriptor, hashes, schema checks, provenance of every curated number."""
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
@@ -52,18 +51,6 @@ def test_text_document_is_not_a_table():
 
 
 # --- a tampered copy of the data folder -------------------------------------------------------
-
-@pytest.fixture
-def data_copy(tmp_path, monkeypatch):
-    root = tmp_path / "data"
-    shutil.copytree(datasets.data_dir(), root)
-    monkeypatch.setattr(datasets, "data_dir", lambda: root)
-    datasets.descriptor.cache_clear()
-    datasets._load_cached.cache_clear()
-    yield root
-    datasets.descriptor.cache_clear()
-    datasets._load_cached.cache_clear()
-
 
 def tamper(root, name, edit):
     """Apply ``edit`` to a dataset's CSV and re-record its hash, so the schema (not the hash) must catch it."""

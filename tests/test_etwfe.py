@@ -59,6 +59,16 @@ def peer(df, y, family, cgroup, vcov, rhs="0", **kw):
 KINDS = ["simple", "event", "group", "calendar"]
 
 
+def assert_same(ours, theirs, family):
+    """Ours vs the package's emfx table: gaussian ATTs abs 1e-8 and SEs rel 1e-8; Poisson ATTs rel 1e-8, SEs rel 1e-6."""
+    assert len(ours.coef) == len(theirs)
+    gaussian = family == "gaussian"
+    np.testing.assert_allclose(ours.coef.to_numpy(), theirs["estimate"].to_numpy(),
+                               rtol=0 if gaussian else 1e-8, atol=1e-8 if gaussian else 0)
+    np.testing.assert_allclose(ours.std_errors.to_numpy(), theirs["std.error"].to_numpy(),
+                               rtol=1e-8 if gaussian else 1e-6, atol=0)
+
+
 @pytest.mark.parametrize("data", ["mpdta", "simulated"])
 @pytest.mark.parametrize("cgroup", ["notyet", "never"])
 @pytest.mark.parametrize("family", ["gaussian", "poisson"])
@@ -77,11 +87,7 @@ def test_equals_etwfe_package(mpdta, data, cgroup, family):
                 ours = govstudy.etwfe(df, y=y, unit=unit, time="year", cohort="gvar", family=family, cgroup=cgroup,
                                       kind=kind, vcov=vcov)
                 theirs = m.emfx(type=kind)
-            assert len(ours.coef) == len(theirs)
-            np.testing.assert_allclose(ours.coef.to_numpy(), theirs["estimate"].to_numpy(),
-                                       rtol=0 if family == "gaussian" else 1e-8, atol=1e-8 if family == "gaussian" else 0)
-            np.testing.assert_allclose(ours.std_errors.to_numpy(), theirs["std.error"].to_numpy(),
-                                       rtol=1e-8 if family == "gaussian" else 1e-6, atol=0)
+            assert_same(ours, theirs, family)
             if kind == "event":
                 assert ours.tidy()["event_time"].tolist() == theirs["event"].tolist()
 
@@ -111,11 +117,7 @@ def test_covariates_equal_etwfe_package(mpdta, data, cgroup, family):
             warnings.simplefilter("ignore")
             ours = govstudy.etwfe(df, kind=kind, **kw)
             theirs = m.emfx(type=kind)
-        assert len(ours.coef) == len(theirs)
-        np.testing.assert_allclose(ours.coef.to_numpy(), theirs["estimate"].to_numpy(),
-                                   rtol=0 if family == "gaussian" else 1e-8, atol=1e-8 if family == "gaussian" else 0)
-        np.testing.assert_allclose(ours.std_errors.to_numpy(), theirs["std.error"].to_numpy(),
-                                   rtol=1e-8 if family == "gaussian" else 1e-6, atol=0)
+        assert_same(ours, theirs, family)
     assert "covariates" in ours.summary()
 
 
