@@ -690,11 +690,12 @@ def _pretest(att, inf, pre, cl_codes, n: int, notes: list, support=None) -> dict
     # einsum, not BLAS: a multi-threaded gemm stalls for up to ~0.1 s when the other core is busy
     if cl_codes is None and support is not None:
         pj = np.flatnonzero(pre)
+        P = inf[:, pj]          # the pre-treatment columns once (contiguous copies: inf is column-major)
         V = np.zeros((len(pj), len(pj)))
         for rows, used in support:
             c = np.flatnonzero(used[pj])
             if len(c):
-                B = inf[np.ix_(rows, pj[c])]
+                B = (P if len(c) == len(pj) else P[:, c])[rows]
                 V[np.ix_(c, c)] += np.einsum("ij,ik->jk", B, B)
         V /= n ** 2
         n_independent = n
