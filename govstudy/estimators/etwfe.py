@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 
 from govstudy.arguments import check_alpha, check_choice, names
-from govstudy.errors import ArgumentError, DataValidationError
+from govstudy.errors import ArgumentError
 from govstudy.estimators.aggte import effect_points
 from govstudy.estimators.ols import fe_ols, vcov_label
-from govstudy.estimators.poisson import fe_poisson
+from govstudy.estimators.poisson import check_counts, fe_poisson
 from govstudy.estimators.results import EstimationResult, tidy_frame
 from govstudy.estimators.vcov import parse_vcov
 from govstudy.panel import Panel, as_panel
@@ -114,7 +114,7 @@ def etwfe(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
         raise ArgumentError("etwfe needs y= (the outcome) and cohort= (the first treated period)")
     covs = list(p.covariates) if covariates is None else names(covariates)
     if family == "poisson":
-        _check_counts(p)
+        check_counts(p, data)
     keep, demean_rows, D = _sample(p, cgroup, covs)
     X, xnames, ncell = _design(p, keep, demean_rows, D, covs, family)
     cl = None if vkind != "cluster" else (p.unit_codes if ccol == p.unit else p.cluster_codes)[keep]
@@ -133,15 +133,6 @@ def etwfe(data: pd.DataFrame | Panel, *, y: str | None = None, unit: str | None 
                               + (f"; covariates {covs} (demeaned by cohort) x cells" if covs else ""),
                      "Standard errors": vcov_label(vkind, ccol, fit), "Treated cells": ncell // (1 + len(covs))}
     return _aggregate(state, kind, alpha)
-
-
-def _check_counts(p):
-    neg = np.flatnonzero(p.y_values < 0)
-    if neg.size:
-        r = int(neg[0])
-        raise DataValidationError(f"family='poisson' needs an outcome >= 0 (a count), found {p.y_values[r]:g} at "
-                                  f"unit {p.units[p.unit_codes[r]]!r}, period {p.period_map.label(p.time_values[r])}",
-                                  source=p.source, column=p.y, rule="non-negative")
 
 
 def _sample(p, cgroup, covs):

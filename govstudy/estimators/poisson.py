@@ -37,11 +37,11 @@ from govstudy.arguments import check_alpha, names
 from govstudy.errors import ArgumentError, DataValidationError, GovstudyWarning, SampleWarning, warn
 from govstudy.estimators.demean import demean, drop_singletons, fe_dof
 from govstudy.estimators.ols import CollinearityWarning, collinear_columns, vcov_label
-from govstudy.estimators.results import EstimationResult, ci_table
+from govstudy.estimators.results import EstimationResult
 from govstudy.estimators.vcov import MIN_TREATED_CLUSTERS, nested_in, parse_vcov, vcov_matrix, warn_few_clusters
 from govstudy.panel import Panel, as_panel
 
-__all__ = ["fe_poisson", "PoissonFit", "PPMLResult", "twfe_poisson", "refuse_poisson"]
+__all__ = ["fe_poisson", "PoissonFit", "PPMLResult", "twfe_poisson", "refuse_poisson", "check_counts"]
 
 
 @dataclass
@@ -275,13 +275,7 @@ def twfe_poisson(data: pd.DataFrame | Panel, *, y=None, treat=None, unit=None, t
     p, covariates, kind, ccol, alpha = twfe_panel(data, y=y, treat=treat, unit=unit, time=time,
                                                   covariates=covariates, weights=weights, cluster=cluster,
                                                   vcov=vcov, freq=freq, alpha=alpha)
-    neg = np.flatnonzero(p.y_values < 0)
-    if neg.size:
-        r = int(neg[0])
-        raise DataValidationError(
-            f"family='poisson' needs an outcome >= 0 (a count), found {p.y_values[r]:g} at unit "
-            f"{p.units[p.unit_codes[r]]!r}, period {p.period_map.label(p.time_values[r])}", source=p.source,
-            column=p.y, row=_user_row(data, p, r), rule="non-negative")
+    check_counts(p, data)
     keep = p.complete_rows(estimator="twfe", covariates=covariates)
     X = np.column_stack([p.treat_values] + [p.covariate_values[c] for c in covariates])[keep]
     cl = None
@@ -303,6 +297,18 @@ def twfe_poisson(data: pd.DataFrame | Panel, *, y=None, treat=None, unit=None, t
             fit.notes.append(f"{ntc} treated cluster(s): the clustered SE is unreliable")
     return PPMLResult(fit.coef, fit.vcov, fit.df, p.treat_col, "Two-way fixed effects Poisson (PPML)", fit.nobs,
                       info, fit.notes, alpha)
+
+
+def check_counts(p: Panel, data) -> None:
+    """A Poisson outcome must be >= 0: the first negative value is an error naming its unit, period and row of
+    ``data`` (the user's frame, or the Panel itself)."""
+    neg = np.flatnonzero(p.y_values < 0)
+    if neg.size:
+        r = int(neg[0])
+        raise DataValidationError(
+            f"family='poisson' needs an outcome >= 0 (a count), found {p.y_values[r]:g} at unit "
+            f"{p.units[p.unit_codes[r]]!r}, period {p.period_map.label(p.time_values[r])}", source=p.source,
+            column=p.y, row=_user_row(data, p, r), rule="non-negative")
 
 
 def _user_row(data, p, r):
