@@ -30,12 +30,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-
-from collections.abc import Mapping, Sequence
 
 from govstudy.errors import DataValidationError, DatasetNotFoundError
 from govstudy.schema import check_column_type, check_constraints, check_foreign_key, check_primary_key, validate_table

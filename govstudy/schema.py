@@ -216,7 +216,7 @@ def check_column_type(values: pd.Series, type_: str, *, source: str, column: str
     if type_ not in TYPES:
         raise ValueError(f"{source}, column {column!r}: unknown type {type_!r}; expected one of {TYPES}")
     dtype_ok, value_ok, expected = _TYPED[type_]
-    if dtype_ok(values) and not (type_ == "integer" and pd.api.types.is_float_dtype(values)):
+    if dtype_ok(values):
         return
     if type_ == "integer" and pd.api.types.is_float_dtype(values):
         arr = values.to_numpy(dtype="float64", na_value=np.nan)
