@@ -268,6 +268,12 @@ class ATTgtResult:
 
 
 # --------------------------------------------------------------------------- prepare, cells, compute
+def _position_label(pos, period_values, period_map):
+    """A period position 1..T as the user reads it: the period value (integer periods) or its label as written."""
+    v = period_values[int(pos) - 1]
+    return int(v) if period_map.kind == "integer" else period_map.label(v)
+
+
 @dataclass(eq=False)
 class _Prepared:
     """What ``att_gt`` reads from the Panel (see :func:`_prepare`); positions 1..T stand for periods."""
@@ -291,8 +297,7 @@ class _Prepared:
 
     def label(self, pos):
         """A position 1..T as the user reads it: the period value (integers) or its label."""
-        v = self.period_values[int(pos) - 1]
-        return int(v) if self.period_map.kind == "integer" else self.period_map.label(v)
+        return _position_label(pos, self.period_values, self.period_map)
 
 
 def _prepare(p: Panel, *, covariates: list, weights, control: str, anticipation: int, unbalanced: str) -> _Prepared:
@@ -321,9 +326,8 @@ def _prepare(p: Panel, *, covariates: list, weights, control: str, anticipation:
     G = p.unit_cohort_codes + 1
     tlist = np.arange(1, p.n_periods + 1, dtype=np.int64)
 
-    def lab(pos):   # a position 1..T as the user reads it: the period value (integers) or its label
-        v = period_values[int(pos) - 1]
-        return int(v) if period_map.kind == "integer" else period_map.label(v)
+    def lab(pos):
+        return _position_label(pos, period_values, period_map)
     # unit weights; time-varying weights are kept by unit and period (Ww): each ATT(g,t) weighs a unit by its
     # weight at the base period (panel estimators) or each observation by its own (rc); the unit's weight for the
     # cohort shares of the aggregations is its weight at its first observed period (R did: first period)
@@ -407,8 +411,7 @@ def _prepared(Y, Xw, G, wu, Ww, tlist, units, period_values, period_map, *, cova
     """The ``_Prepared`` of wide arrays over the kept units and periods (``G``: cohorts as positions 1..T, 0 = never
     treated): the treated cohorts that have an ATT(g,t) to estimate, and their sizes."""
     def lab(pos):
-        v = period_values[int(pos) - 1]
-        return int(v) if period_map.kind == "integer" else period_map.label(v)
+        return _position_label(pos, period_values, period_map)
     glist = np.unique(G[(G > 0)])
     if control == "notyet" and not (G == 0).any():
         glist = glist[glist < G.max()]
