@@ -56,19 +56,68 @@ def show_value(v) -> str:
     return repr(v)
 
 
-def _factorize_sorted(values) -> tuple[np.ndarray, object]:
-    """``pd.factorize(values, sort=True)``; integer ids over a range of at most 4n values take one bincount
-    instead of a hash table (the usual unit ids and period numbers)."""
-    v = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+def _factorize_units(values: pd.Series) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
+    """``pd.factorize(values, sort=True)`` and, when equal integer ids already sit together in increasing order
+    (as in most panels), the number of rows of each id (else None).
+
+    Integer ids in increasing order are factorised by their run lengths, and integer ids over a range of at most
+    4n values by one bincount, instead of a hash table."""
+    v = values.to_numpy()
     if v.dtype.kind in "iu" and len(v):
+        if bool(np.all(v[1:] >= v[:-1])):
+            starts = np.flatnonzero(v[1:] != v[:-1]) + 1
+            runs = np.diff(starts, prepend=0, append=len(v))
+            lo = int(v[0])
+            if int(v[-1]) - lo + 1 == len(runs):        # consecutive ids (0, 1, 2, ... or 1, 2, 3, ...)
+                return (v - lo if lo else v), pd.Index(v[np.r_[0, starts]]), runs
+            return np.repeat(np.arange(len(runs)), runs), pd.Index(v[np.r_[0, starts]]), runs
         lo, hi = int(v.min()), int(v.max())
         if hi - lo <= 4 * len(v):
             off = v - lo if lo else v
             present = np.bincount(off, minlength=hi - lo + 1) > 0
             uniq = np.flatnonzero(present) + lo
             codes = off if present.all() else (np.cumsum(present) - 1)[off]
-            return codes, (pd.Index(uniq.astype(v.dtype)) if isinstance(values, pd.Series) else uniq.astype(v.dtype))
-    return pd.factorize(values, sort=True)
+            return codes, pd.Index(uniq.astype(v.dtype)), None
+    codes, uniq = pd.factorize(values, sort=True)
+    return codes, pd.Index(uniq), None
+
+
+def _unit_period_order(ucodes: np.ndarray, tcodes: np.ndarray, nt: int, runs: np.ndarray | None):
+    """(rows in unit-period order, whether each next row in that order has the same unit, the first duplicate
+    unit-period row or None). The order is a slice (no copy) when the rows are sorted already, as most are:
+    with ``runs`` (units in increasing order, ``runs`` rows each) that is when each unit's periods increase."""
+    if runs is not None:
+        same_unit = np.ones(len(ucodes) - 1, bool)
+        same_unit[np.cumsum(runs[:-1]) - 1] = False
+        if not np.any(same_unit & (tcodes[1:] <= tcodes[:-1])):
+            return slice(None), same_unit, None
+    key = ucodes * nt
+    key += tcodes
+    if runs is None and bool(np.all(key[1:] > key[:-1])):     # strictly increasing: sorted, no duplicates
+        order = slice(None)
+    else:
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        dup = np.flatnonzero(key[1:] == key[:-1])
+        if dup.size:
+            return order, None, int(order[dup + 1].min())
+    if runs is None:
+        uo = ucodes[order]
+        same_unit = uo[1:] == uo[:-1]
+    return order, same_unit, None
+
+
+def _positions(v: np.ndarray, uniq: np.ndarray) -> np.ndarray:
+    """Position of each value of ``v`` among ``uniq``, the sorted distinct values of ``v``; consecutive integers
+    (the usual periods) by one subtraction, a range of at most 4n values by a lookup table."""
+    lo, hi = int(uniq[0]), int(uniq[-1])
+    if hi - lo + 1 == len(uniq):
+        return v - lo if lo else v
+    if hi - lo <= 4 * len(v):
+        table = np.zeros(hi - lo + 1, np.int64)
+        table[uniq - lo] = np.arange(len(uniq))
+        return table[v - lo]
+    return np.searchsorted(uniq, v)
 
 
 class _AllRows:
@@ -253,36 +302,32 @@ class Panel:
         if na.size:
             raise self._err(f"{na.size} missing unit id(s) ({_rows_text(rows[na])})", self.unit,
                             int(rows[na[0]]) + 1, "not-null")
-        ucodes, units = _factorize_sorted(data[self.unit])
+        ucodes, units, runs = _factorize_units(data[self.unit])
         # time: any written form -> period numbers
         try:
             tint, pm = period_numbers(data[self.time], self.freq, column=self.time, source=self.source)
         except DataValidationError as e:
             raise self._renumber(e) from None
         self.period_map = pm
-        tcodes, periods = _factorize_sorted(tint)
-        self.units = pd.Index(units)
-        self.periods = np.asarray(periods, dtype=np.int64)
+        periods = pm.numbers_seen
+        tcodes = _positions(tint, periods)
+        self.units = units
+        self.periods = periods
         self.unit_codes = ucodes.astype(np.int64, copy=False)
         self.time_codes = tcodes.astype(np.int64, copy=False)
         self.time_values = tint
         nu, nt = len(units), len(periods)
-        key = self.unit_codes * nt
-        key += self.time_codes
-        # rows in unit-period order: a slice (no copies) when the frame is already sorted so, as most are
-        order = slice(None) if bool(np.all(key[1:] > key[:-1])) else np.argsort(key, kind="stable")
-        self._sorted_complete = isinstance(order, slice) and n == nu * nt    # rows are the units x periods table
-        # strictly increasing keys (sorted frame) have no duplicates
-        dup = np.flatnonzero(key[order][1:] == key[order][:-1]) if not isinstance(order, slice) else np.zeros(0, int)
-        del key
-        if dup.size:
-            r = int(order[dup + 1].min())
-            raise self._err(f"duplicate unit-period row: unit {show_value(data[self.unit].iloc[r])}, period "
-                            f"{pm.label(tint[r])} appears more than once", self.unit, int(rows[r]) + 1,
+        order, same_unit, dup = _unit_period_order(self.unit_codes, self.time_codes, nt, runs)
+        if dup is not None:
+            raise self._err(f"duplicate unit-period row: unit {show_value(data[self.unit].iloc[dup])}, period "
+                            f"{pm.label(tint[dup])} appears more than once", self.unit, int(rows[dup]) + 1,
                             "unique-unit-time")
-        uo = self.unit_codes[order]
-        same_unit = uo[1:] == uo[:-1]
-        del uo
+        sorted_ = isinstance(order, slice)
+        self._sorted_complete = sorted_ and n == nu * nt    # rows are the units x periods table
+        # each unit's first row in unit-period order, and its number of rows
+        starts = np.cumsum(runs) - runs if runs is not None else np.flatnonzero(np.r_[True, ~same_unit])
+        unit_rows = starts if sorted_ else order[starts]
+        rows_per_unit = runs if runs is not None else np.diff(starts, append=n)
         self.y_values = None
         if self.y is not None:
             yv = self._checked(data, self.y, "outcome")
@@ -303,7 +348,7 @@ class Panel:
             codes, labels = pd.factorize(cv, sort=True)
             self.cluster_codes, self.cluster_labels = codes.astype(np.int64), pd.Index(labels)
         treat = self._treatment(data, rows, order, same_unit, tint) if self.treat_col else None
-        cohort = self._cohort(data, rows, order, same_unit) if self.cohort_col else None
+        cohort = self._cohort(data, rows, order, same_unit, unit_rows) if self.cohort_col else None
         # first treated period as a position (-1 = never): the truth every estimator reads; a cohort *value* of 0
         # means never treated, so a unit treated from a period numbered 0 is only representable as a position
         # (computed per unit, then read at each row)
@@ -315,7 +360,7 @@ class Panel:
             np.minimum.at(first, self.unit_codes[treat == 1], self.time_codes[treat == 1])
             unit_codes = np.where(first == nt, -1, first)
         if unit_codes is not None:
-            codes = unit_codes[self.unit_codes]
+            codes = np.repeat(unit_codes, runs) if runs is not None else unit_codes[self.unit_codes]
             if treat is not None and cohort is not None:
                 implied = self._implied_treatment(codes)
                 bad = np.flatnonzero(implied != treat)
@@ -330,7 +375,7 @@ class Panel:
         self._cohort_values = None
         obs = np.ones(n, bool) if self.y_values is None else ~y_nan
         self._observed = obs
-        cnt = np.bincount(self.unit_codes if obs.all() else self.unit_codes[obs], minlength=nu)
+        cnt = rows_per_unit if obs.all() else np.bincount(self.unit_codes[obs], minlength=nu)
         self._unit_counts = cnt
         self.is_balanced = bool(np.all(cnt == nt))
 
@@ -365,7 +410,7 @@ class Panel:
                 "on and off", self.treat_col, int(rows[r]) + 1, "absorbing-treatment")
         return tr
 
-    def _cohort(self, data, rows, order, same_unit):
+    def _cohort(self, data, rows, order, same_unit, unit_rows):
         pm = self.period_map
         try:
             c = pm.cohorts(data[self.cohort_col], mid_period=self.mid_period, column=self.cohort_col,
@@ -385,8 +430,7 @@ class Panel:
             raise self._err(f"cohort {c[r]} is negative; cohorts are first treated periods (0 = never treated)",
                             self.cohort_col, int(rows[r]) + 1, "cohort-value")
         first, last = self.periods[0], self.periods[-1]
-        unit_c = np.zeros(len(self.units), np.int64)
-        unit_c[self.unit_codes] = c
+        unit_c = c[unit_rows].astype(np.int64, copy=False)    # constant within each unit (checked above)
         changes = []
         late = unit_c > last
         if late.any():
@@ -397,8 +441,8 @@ class Panel:
         if early.any():
             changes.append(f"{int(early.sum())} unit(s) adopt before the first period {pm.label(first)}: treated "
                            f"in every period, cohort set to {pm.label(first)}")
-        inside = (unit_c >= first) & (unit_c <= last) & ~np.isin(unit_c, self.periods)
         nxt = self.periods[np.minimum(np.searchsorted(self.periods, unit_c), len(self.periods) - 1)]
+        inside = (unit_c >= first) & (unit_c <= last) & (nxt != unit_c)
         if inside.any():
             ex = sorted({(int(a), int(b)) for a, b in zip(unit_c[inside], nxt[inside])})[:4]
             changes.append(f"{int(inside.sum())} unit(s) adopt at a value that is not a period of the panel: the "

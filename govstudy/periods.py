@@ -203,6 +203,15 @@ class PeriodMap:
         return cls("calendar", freq, origin, written)
 
     # ------------------------------------------------------------------ use
+    @property
+    def numbers_seen(self) -> np.ndarray:
+        """The sorted period numbers of the values the map was built from (the numbers ``written`` labels).
+
+        >>> PeriodMap.from_values(["2023-03", "2023-01"]).numbers_seen.tolist()
+        [1, 3]
+        """
+        return np.fromiter(sorted(self.written), np.int64, len(self.written))
+
     def numbers(self, values, *, column: str | None = None, source: str | None = None) -> np.ndarray:
         """Period numbers (int64) of written periods; a missing value is an error."""
         s = pd.Series(values).reset_index(drop=True)

@@ -26,6 +26,61 @@ def test_properties_and_derived_treatment():
     assert "balanced" in repr(p)
 
 
+def _layout(ids, periods, shuffle=False, reverse_periods=False, drop=0, seed=0):
+    """A panel frame with the given unit ids and periods, in one of the row orders panels come in."""
+    rng = np.random.default_rng(seed)
+    u, t = np.repeat(ids, len(periods)), np.tile(periods[::-1] if reverse_periods else periods, len(ids))
+    g = rng.choice(np.r_[0, periods[1:]], len(ids))[np.repeat(np.arange(len(ids)), len(periods))]
+    df = pd.DataFrame({"id": u, "t": t, "g": g, "y": rng.normal(size=len(u))})
+    if drop:
+        df = df.drop(index=rng.choice(len(df), drop, replace=False))
+    return df.sample(frac=1, random_state=seed) if shuffle else df
+
+
+LAYOUTS = {  # name: (unit ids, periods, row-order options)
+    "ids 0..k-1, sorted": (np.arange(40), np.arange(1, 7), {}),
+    "ids 1..k, sorted": (np.arange(1, 41), np.arange(2010, 2016), {}),
+    "gapped ids, sorted, gapped periods": (np.arange(40) * 3 - 7, np.array([1, 2, 4, 8, 9]), {}),
+    "sorted ids, periods reversed within each unit": (np.arange(40) * 2, np.arange(1, 7), {"reverse_periods": True}),
+    "shuffled rows": (np.arange(40), np.arange(1, 7), {"shuffle": True}),
+    "ids over a huge range, periods over a huge range": (np.arange(40) * 10**9, np.array([1, 5, 10**9]), {}),
+    "string ids": (np.array([f"街道{i:02d}" for i in range(40)]), np.arange(1, 7), {"shuffle": True}),
+    "sorted, unbalanced": (np.arange(40), np.arange(1, 7), {"drop": 17}),
+    "shuffled, unbalanced": (np.arange(40) + 5, np.arange(1, 7), {"drop": 17, "shuffle": True}),
+}
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_row_order_and_id_layout_give_the_panel_pandas_gives(layout):
+    # the fast paths for sorted frames and consecutive ids must agree with a plain pandas factorisation
+    ids, periods, opts = LAYOUTS[layout]
+    df = _layout(ids, periods, **opts)
+    p = Panel(df, unit="id", time="t", y="y", cohort="g", balance="keep")
+    ucodes, units = pd.factorize(df["id"], sort=True)
+    tcodes, times = pd.factorize(df["t"], sort=True)
+    assert p.units.tolist() == units.tolist() and p.periods.tolist() == times.tolist()
+    assert p.unit_codes.tolist() == ucodes.tolist() and p.time_codes.tolist() == tcodes.tolist()
+    first = df.groupby("id", sort=True)["g"].first()
+    assert p.unit_cohort.tolist() == first.tolist()
+    expect = np.where(df["g"].to_numpy() > 0, np.searchsorted(times, df["g"].to_numpy()), -1)
+    assert p.cohort_codes.tolist() == expect.tolist()
+    counts = df.groupby("id", sort=True).size().to_numpy()
+    assert p.is_balanced == bool((counts == len(times)).all())
+    assert p.balance_report()["incomplete_units"] == int((counts < len(times)).sum())
+    table = df.pivot(index="id", columns="t", values="y").reindex(index=units, columns=times).to_numpy()
+    np.testing.assert_array_equal(p.wide(), table)
+    # a duplicated row is found whatever the layout, and named by its row in the frame
+    for dup, row in ((pd.concat([df, df.iloc[[3]]]), len(df) + 1), (pd.concat([df.iloc[:4], df.iloc[3:]]), 5)):
+        with pytest.raises(DataValidationError, match="duplicate unit-period row") as e:
+            Panel(dup, unit="id", time="t", y="y", balance="keep")
+        assert e.value.row == row
+    # a cohort that changes within a unit is found too
+    bad = df.copy()
+    bad.iloc[5, bad.columns.get_loc("g")] = periods[-1] + 1 if bad.iloc[5]["g"] == 0 else 0
+    with pytest.raises(DataValidationError, match="cohort is not constant"):
+        Panel(bad, unit="id", time="t", y="y", cohort="g", balance="keep")
+
+
 def test_duplicate_unit_period_names_first_duplicate_row():
     df = frame()
     df.loc[len(df)] = [2, 3, 1.0, 0]  # duplicates row 6 (id 2, t 3) at row 10
