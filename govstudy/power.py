@@ -53,6 +53,7 @@ from govstudy.estimators.results import Summary, table_text, tidy_frame
 from govstudy.estimators.staggered import att_gt_wide
 from govstudy.estimators.ols import fe_ols
 from govstudy.simulate import FAMILY_OF, OUTCOMES, Design, DesignError, simulate_arrays
+from govstudy.threads import one_blas_thread
 
 __all__ = ["power", "PowerResult"]
 
@@ -91,12 +92,10 @@ def _one(design: Design, outcome: str, estimator: str, cluster: str, alpha: floa
 
 
 def _chunk(args):
-    from threadpoolctl import threadpool_limits
-
     design, outcome, estimator, cluster, alpha, seeds = args
     # thousands of small fits: a multi-threaded BLAS product on an 18,000 x 1 design spends more time starting
     # and stalling threads than computing (4x slower on a busy 2-core machine); parallelism comes from n_jobs
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         return np.array([_one(design, outcome, estimator, cluster, alpha, s) for s in seeds])
 
 

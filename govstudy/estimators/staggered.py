@@ -86,6 +86,7 @@ from govstudy.estimators.ols import collinear_columns
 from govstudy.estimators.vcov import cluster_sums
 from govstudy.panel import Panel, PanelWarning, as_panel
 from govstudy.periods import PeriodMap
+from govstudy.threads import one_blas_thread
 
 __all__ = ["att_gt", "att_gt_wide", "ATTgtResult", "AggregateResult"]
 
@@ -465,7 +466,10 @@ def _block_means(Yr, tcols, bcols, w, n: int):
     if not W > 0:
         return None, None, W
     mu = np.array([(w @ DY[:, k]) / W for k in range(DY.shape[1])])
-    return mu, (w[:, None] * (DY - mu)) * (n / W), W
+    DY -= mu                  # in place, the same operations in the same order as w * (DY - mu) * (n / W)
+    DY *= w[:, None]
+    DY *= n / W
+    return mu, DY, W
 
 
 def _cell_mean(y, rows, wu, n: int):
@@ -585,10 +589,11 @@ def _estimate(d: _Prepared, gs, ts, bs, tis, *, control: str, method: str, antic
                 if not (W_t > 0 and W_c > 0):
                     continue     # left to the cell-by-cell loop (which reports it)
                 att[js] = mu_t - mu_c
-                inf[np.ix_(rows, js)] = F_t
+                np.negative(F_c, out=F_c)
                 k = len(rows)
-                for i, j in enumerate(js):
-                    inf[never_rows, j] = -F_c[:, i]
+                for i, j in enumerate(js):     # column by column: each column of inf is contiguous
+                    inf[rows, j] = F_t[:, i]
+                    inf[never_rows, j] = F_c[:, i]
                     ybar[j], m_vals[start[j]:start[j] + k] = _mean_influence(Yt[:, tis[j]], wt, n)
                     m_rows[start[j]:start[j] + k] = rows
                     m_count[j] = k
@@ -690,25 +695,27 @@ def _pretest(att, inf, pre, cl_codes, n: int, notes: list, support=None) -> dict
     another cohort's cells as treated), not over all n x q entries."""
     if not pre.any():
         return None
-    # einsum, not BLAS: a multi-threaded gemm stalls for up to ~0.1 s when the other core is busy
-    if cl_codes is None and support is not None:
-        pj = np.flatnonzero(pre)
-        P = inf[:, pj]          # the pre-treatment columns once (contiguous copies: inf is column-major)
-        V = np.zeros((len(pj), len(pj)))
-        for rows, used in support:
-            c = np.flatnonzero(used[pj])
-            if len(c):
-                B = (P if len(c) == len(pj) else P[:, c])[rows]
-                V[np.ix_(c, c)] += np.einsum("ij,ik->jk", B, B)
-        V /= n ** 2
-        n_independent = n
-    else:
-        Fp = inf[:, pre]
-        if cl_codes is not None:
-            Fp = cluster_sums(cl_codes, Fp)
-        V = np.einsum("ij,ik->jk", Fp, Fp) / n ** 2
-        n_independent = Fp.shape[0]  # units, or clusters when clustered
-        del Fp
+    # B.T @ B on one BLAS thread: several times faster than einsum, and a multi-threaded product this small
+    # stalls for up to ~0.1 s when the other core is busy
+    with one_blas_thread():
+        if cl_codes is None and support is not None:
+            pj = np.flatnonzero(pre)
+            P = inf[:, pj]          # the pre-treatment columns once (contiguous copies: inf is column-major)
+            V = np.zeros((len(pj), len(pj)))
+            for rows, used in support:
+                c = np.flatnonzero(used[pj])
+                if len(c):
+                    B = (P if len(c) == len(pj) else P[:, c])[rows]
+                    V[np.ix_(c, c)] += B.T @ B
+            V /= n ** 2
+            n_independent = n
+        else:
+            Fp = inf[:, pre]
+            if cl_codes is not None:
+                Fp = cluster_sums(cl_codes, Fp)
+            V = (Fp.T @ Fp) / n ** 2
+            n_independent = Fp.shape[0]  # units, or clusters when clustered
+            del Fp
     df = int(np.linalg.matrix_rank(V))
     q = int(pre.sum())
     if df < q:   # fewer independent units or clusters than restrictions: no spurious p-value
