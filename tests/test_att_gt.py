@@ -176,11 +176,29 @@ def test_bad_inputs(mpdta):
 
 def test_cluster_and_first_period_treated(mpdta):
     df = mpdta.assign(state=mpdta["countyreal"] // 1000)
-    r = att_gt(df, **KW, cluster="state")
+    with pytest.warns(govstudy.FewClustersWarning, match=r"only 29 clusters \(by 'state'\)"):   # just under 30
+        r = att_gt(df, **KW, cluster="state")
     assert np.all(r.se > 0) and not np.allclose(r.se, SE, atol=5e-5)
     early = mpdta.assign(ft=np.where(mpdta["countyreal"] % 7 == 0, 2003, mpdta["first.treat"]))
     with pytest.warns(PanelWarning, match="already treated in the first period"):
         att_gt(early, y="lemp", unit="countyreal", time="year", cohort="ft")
+
+
+def test_few_clusters_are_flagged_as_for_twfe(mpdta):
+    # clustered SEs from 6 streets (or from few treated ones) are unreliable: att_gt says so with the same rule as
+    # twfe, names the cluster column, points to inference built for few clusters, and notes it in the summary
+    df = mpdta.assign(street=pd.factorize(mpdta["countyreal"])[0] % 6)
+    with pytest.warns(govstudy.FewClustersWarning, match=r"only 6 clusters \(by 'street'\)") as w:
+        att_gt(df, **KW, cluster="street")
+    assert "wild_cluster_bootstrap" in str(w[0].message) and "bootstrap=999" in str(w[0].message)
+    treated_in = df.loc[df["first.treat"] > 0, "countyreal"].unique()[:40]
+    few = df.assign(street=np.where(df["countyreal"].isin(treated_in), df["countyreal"].isin(treated_in[:20]) * 1,
+                                    2 + pd.factorize(df["countyreal"])[0] % 40),
+                    **{"first.treat": np.where(df["countyreal"].isin(treated_in) | (df["first.treat"] == 0),
+                                               df["first.treat"], 0)})
+    with pytest.warns(govstudy.FewTreatedClustersWarning, match=r"only 2 treated clusters \(by 'street', of 42\)"):
+        r = att_gt(few, **KW, cluster="street")
+    assert any("2 treated cluster(s)" in n for n in r.notes)
 
 
 # ---------------------------------------------------------------------------- repeated cross-sections (rc)

@@ -19,7 +19,6 @@ import pytest
 from csdid.att_gt import ATTgt
 from scipy import optimize
 
-import govstudy
 from govstudy import att_gt
 from govstudy.errors import ArgumentError
 from govstudy.estimators.drdid import did_panel, did_rc, fit_ipt

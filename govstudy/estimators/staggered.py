@@ -83,7 +83,7 @@ from govstudy.estimators.aggte import AggregateResult, aggregate, effect_points,
 from govstudy.estimators.drdid import did_rc, did_panel
 from govstudy.estimators.results import Summary, ci_table, table_text
 from govstudy.estimators.ols import collinear_columns
-from govstudy.estimators.vcov import cluster_sums
+from govstudy.estimators.vcov import MIN_TREATED_CLUSTERS, cluster_sums, warn_few_clusters
 from govstudy.panel import Panel, PanelWarning, as_panel
 from govstudy.periods import PeriodMap
 from govstudy.threads import one_blas_thread
@@ -301,6 +301,12 @@ class _Prepared:
         return _position_label(pos, self.period_values, self.period_map)
 
 
+_FEW_CLUSTERS = ("The multiplier bootstrap (bootstrap=999) is clustered the same way and needs many clusters too; "
+                 "for inference built for few clusters, estimate govstudy.twfe or govstudy.event_study on the same "
+                 "data and use govstudy.wild_cluster_bootstrap(result, bootstrap_weights=\"webb\") or "
+                 "govstudy.randomization_inference(result).")
+
+
 def _prepare(p: Panel, *, covariates: list, weights, control: str, anticipation: int, unbalanced: str) -> _Prepared:
     """Everything the (g, t) loop needs, read from the Panel once: wide outcome and covariate arrays over the
     kept units and periods, cohorts as period positions, unit weights and cluster codes (with the warnings and
@@ -394,6 +400,10 @@ def _prepare(p: Panel, *, covariates: list, weights, control: str, anticipation:
         cu = np.zeros(p.n_units, np.int64)
         cu[per_unit["u"].to_numpy()] = per_unit["c"].to_numpy()
         d.cl_codes = pd.factorize(cu[keep_u])[0]
+        # the same rule as twfe and event_study: clustered SEs from few clusters, or few treated ones, are flagged
+        _, ntc = warn_few_clusters(d.cl_codes, G > 0, cluster, advice=_FEW_CLUSTERS)
+        if ntc < MIN_TREATED_CLUSTERS:
+            notes.append(f"{ntc} treated cluster(s): the clustered SE is unreliable")
     if covariates:
         allx = np.column_stack([np.ones(Y.size)] + [x.ravel() for x in Xw])
         fin = np.all(np.isfinite(allx), axis=1)

@@ -155,16 +155,19 @@ MIN_CLUSTERS = 30
 MIN_TREATED_CLUSTERS = 6
 
 
-def warn_few_clusters(cluster: np.ndarray, treated: np.ndarray | None, cluster_name: str) -> tuple[int, int | None]:
-    """Warn when clustered SEs rest on fewer than 30 clusters or fewer than 6 treated clusters.
+FEW_CLUSTER_ADVICE = ("Use inference designed for few clusters: govstudy.wild_cluster_bootstrap(result, "
+                      "bootstrap_weights=\"webb\") or govstudy.randomization_inference(result).")
+
+
+def warn_few_clusters(cluster: np.ndarray, treated: np.ndarray | None, cluster_name: str, *,
+                      advice: str = FEW_CLUSTER_ADVICE) -> tuple[int, int | None]:
+    """Warn when clustered SEs rest on fewer than 30 clusters or fewer than 6 treated clusters; ``advice`` ends
+    the warning (what to do instead, for the estimator at hand).
 
     Returns ``(n_clusters, n_treated_clusters)`` (the latter None without ``treated``).
     """
-    
     n_cl = count_levels(cluster)
     n_tr = None if treated is None else count_levels(cluster[np.asarray(treated) != 0])
-    advice = ("Use inference designed for few clusters: govstudy.wild_cluster_bootstrap(result, "
-              "bootstrap_weights=\"webb\") or govstudy.randomization_inference(result).")
     if n_tr is not None and n_tr < MIN_TREATED_CLUSTERS:
         warn(f"only {n_tr} treated cluster{'s' if n_tr != 1 else ''} (by {cluster_name!r}, of {n_cl}): the "
                       "cluster-robust (CRV1) standard error is unreliable with fewer than "
